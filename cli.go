@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
+	"netplay/runtime/lualib"
+	"netplay/scripts"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit statuses (SPEC.md).
+const (
+	exitOK          = 0
+	exitError       = 1 // the script raised an error
+	exitUsage       = 2 // unknown command or flag, no such script
+	exitInterrupted = 130
+)
+
+// shutdownGrace bounds how long tasks get to stop after a signal.
+const shutdownGrace = 2 * time.Second
+
+// Stdio are the program's streams, and hooks tests use.
+type Stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
+	// OnListen, if set, hears every address a script starts listening on.
+	OnListen func(net.Addr)
+}
+
+const usage = `netplay: a scriptable network playground (Lua with sockets, framing, timers)
+
+usage:
+  netplay                          REPL
+  netplay run FILE [ARGS...]       run a script file or a bundled script (see list)
+  netplay FILE [ARGS...]           the same
+  netplay -e CODE                  run a chunk of Lua
+  netplay -i FILE [ARGS...]        run FILE, then a REPL over the same state
+  netplay --trace ...              also print every send and receive to stderr
+  netplay list                     the bundled scripts
+  netplay help | version
+
+Start with the guided tour:  netplay run tour
+`
+
+// Main runs netplay with args (without the program name) and returns the
+// exit status. Cancelling ctx (SIGINT, SIGTERM) closes every socket, stops
+// every task and returns 130.
+func Main(ctx context.Context, args []string, io Stdio) int {
+	inv, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(io.Err, "netplay: %v\n%s", err, usage)
+		return exitUsage
+	}
+	switch inv.command {
+	case "help":
+		fmt.Fprint(io.Out, usage)
+		return exitOK
+	case "version":
+		fmt.Fprintf(io.Out, "netplay %s\n", version)
+		return exitOK
+	case "list":
+		return list(io.Out)
+	case "repl":
+		fmt.Fprintln(io.Err, "netplay: the REPL is not built yet; try `netplay run tour`")
+		return exitUsage
+	}
+	return runScript(ctx, inv, io)
+}
+
+// invocation is a parsed command line.
+type invocation struct {
+	command string   // run, eval, help, version, list, repl
+	target  string   // the script (run) or the code (eval)
+	args    []string // the script's arguments
+	trace   bool
+}
+
+func parseArgs(args []string) (invocation, error) {
+	var inv invocation
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch flag := args[0]; flag {
+		case "--trace":
+			inv.trace = true
+			args = args[1:]
+		case "-e":
+			if len(args) < 2 {
+				return inv, errors.New("-e needs a chunk of Lua code")
+			}
+			inv.command, inv.target, inv.args = "eval", args[1], args[2:]
+			return inv, nil
+		case "-h", "--help":
+			inv.command = "help"
+			return inv, nil
+		case "--version":
+			inv.command = "version"
+			return inv, nil
+		default:
+			return inv, fmt.Errorf("unknown flag %s", flag)
+		}
+	}
+	if len(args) == 0 {
+		inv.command = "repl"
+		return inv, nil
+	}
+	switch args[0] {
+	case "help", "version", "list":
+		inv.command = args[0]
+		return inv, nil
+	case "run":
+		if len(args) < 2 {
+			return inv, errors.New("run needs a script: netplay run FILE [ARGS...]")
+		}
+		args = args[1:]
+	}
+	inv.command, inv.target, inv.args = "run", args[0], args[1:]
+	return inv, nil
+}
+
+func list(out io.Writer) int {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, e := range scripts.List() {
+		fmt.Fprintf(tw, "%s\t%s\n", e.Name, e.Summary)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// runScript runs a file, a bundled script or a chunk until every task it
+// started has finished.
+func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
+	h, err := lualib.NewHost(host.Options{Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen})
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+		return exitError
+	}
+	defer h.Close()
+	if inv.trace {
+		h.SetTrace(lualib.NewTracer(stdio.Err).Tap)
+	}
+	fn, chunkName, status := load(h, inv, stdio.Err)
+	if fn == nil {
+		return status
+	}
+	setArg(h.L, chunkName, inv.args)
+	args := make([]lua.LValue, len(inv.args))
+	for i, a := range inv.args {
+		args[i] = lua.LString(a)
+	}
+	main := h.Spawn(fn, args, host.SpawnOptions{Name: "main", ErrorPrefix: "netplay"})
+	return wait(ctx, h, main)
+}
+
+// load compiles the script or chunk; on failure it reports and returns a
+// nil function with the exit status.
+func load(h *host.Host, inv invocation, stderr io.Writer) (*lua.LFunction, string, int) {
+	if inv.command == "eval" {
+		fn, err := h.L.LoadString(inv.target)
+		if err != nil {
+			fmt.Fprintf(stderr, "netplay: %v\n", err)
+			return nil, "", exitError
+		}
+		return fn, "-e", 0
+	}
+	chunk, src, err := scripts.Open(inv.target)
+	if err != nil {
+		status := exitError
+		if errors.Is(err, scripts.ErrNotFound) {
+			status = exitUsage
+		}
+		fmt.Fprintf(stderr, "netplay: %v\n", err)
+		return nil, "", status
+	}
+	fn, err := h.L.Load(strings.NewReader(string(src)), chunk)
+	if err != nil {
+		fmt.Fprintf(stderr, "netplay: %v\n", err)
+		return nil, "", exitError
+	}
+	return fn, inv.target, 0
+}
+
+// setArg makes the global arg table as lua does: arg[0] the script,
+// arg[1..] its arguments.
+func setArg(L *lua.LState, script string, args []string) {
+	t := L.NewTable()
+	t.RawSetInt(0, lua.LString(script))
+	for i, a := range args {
+		t.RawSetInt(i+1, lua.LString(a))
+	}
+	L.SetGlobal("arg", t)
+}
+
+// wait returns when every task has finished (0, or 1 if any failed), when
+// the main chunk fails (1, after stopping the rest) or when ctx is done
+// (130, after closing everything).
+func wait(ctx context.Context, h *host.Host, main *host.Task) int {
+	allDone := make(chan struct{})
+	go func() {
+		h.Wait(context.Background())
+		close(allDone)
+	}()
+	mainDone := main.Done()
+	for {
+		select {
+		case <-mainDone:
+			mainDone = nil
+			if _, err := main.Result(); err != nil {
+				h.Shutdown(shutdownGrace)
+				return exitError
+			}
+		case <-allDone:
+			if h.Failed() {
+				return exitError
+			}
+			return exitOK
+		case <-ctx.Done():
+			h.Shutdown(shutdownGrace)
+			return exitInterrupted
+		}
+	}
+}

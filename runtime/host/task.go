@@ -1,0 +1,203 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Task is one goroutine running a Lua function on its own Lua thread.
+// The main chunk, every spawn, every timer and every REPL entry is a task.
+type Task struct {
+	id     int
+	name   string
+	host   *Host
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	quiet  bool
+	prefix string
+
+	blockedOn atomic.Pointer[string]
+
+	// Set before done is closed; read after.
+	results []lua.LValue
+	err     error
+
+	// Object is the task's Lua value (a userdata), made by the task module
+	// the first time Lua asks for it; only touched with the lock held.
+	Object lua.LValue
+}
+
+// SpawnOptions name a task and say how its end is reported.
+type SpawnOptions struct {
+	Name string // shown by :tasks; default "task"
+	// ErrorPrefix starts the error report; default "task N".
+	ErrorPrefix string
+	// Quiet: an uncaught error is not printed nor counted as a failure (the
+	// REPL prints its entries' errors itself).
+	Quiet bool
+}
+
+// ID is the task's number, unique within its host.
+func (t *Task) ID() int { return t.id }
+
+// Name is the task's label.
+func (t *Task) Name() string { return t.name }
+
+// Context is cancelled when the task is cancelled or the host shuts down.
+func (t *Task) Context() context.Context { return t.ctx }
+
+// Done is closed when the task has finished.
+func (t *Task) Done() <-chan struct{} { return t.done }
+
+// Cancel stops the task: a blocking call it is in returns at once, and its
+// Lua code raises "cancelled" at the next instruction.
+func (t *Task) Cancel() { t.cancel() }
+
+// BlockedOn says what the task waits for, "" when it is running Lua.
+func (t *Task) BlockedOn() string {
+	if p := t.blockedOn.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (t *Task) setBlockedOn(what string) { t.blockedOn.Store(&what) }
+
+// State is "running", "waiting: <what>" or "done".
+func (t *Task) State() string {
+	select {
+	case <-t.done:
+		return "done"
+	default:
+	}
+	if w := t.BlockedOn(); w != "" {
+		return "waiting: " + w
+	}
+	return "running"
+}
+
+func (t *Task) String() string { return fmt.Sprintf("task %d (%s)", t.id, t.name) }
+
+// Result returns what the task's function returned, or its error
+// (ErrCancelled, or a *lua.ApiError). Only valid after Done.
+func (t *Task) Result() ([]lua.LValue, error) { return t.results, t.err }
+
+// Cancelled reports whether the task ended because it was cancelled.
+func (t *Task) Cancelled() bool { return errors.Is(t.err, ErrCancelled) }
+
+// Spawn starts fn(args...) as a new task. It can be called from Lua (with
+// the interpreter lock held) or from Go (without it). Sockets among args are
+// handed to the new task.
+func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task {
+	h.state.Lock()
+	h.nextID++
+	t := &Task{id: h.nextID, name: o.Name, host: h, done: make(chan struct{}), quiet: o.Quiet, prefix: o.ErrorPrefix}
+	h.tasks[t.id] = t
+	h.running.Add(1)
+	h.state.Unlock()
+	if t.name == "" {
+		t.name = "task"
+	}
+	if t.prefix == "" {
+		t.prefix = fmt.Sprintf("task %d", t.id)
+	}
+	t.ctx, t.cancel = context.WithCancel(h.ctx)
+	for _, a := range args {
+		if ud, ok := a.(*lua.LUserData); ok {
+			if c, ok := ud.Value.(interface{ Close() error }); ok {
+				h.give(c, t)
+			}
+		}
+	}
+	th, _ := h.L.NewThread()
+	th.SetContext(t.ctx)
+	go t.run(th, fn, args)
+	return t
+}
+
+// run is the task's goroutine.
+func (t *Task) run(th *lua.LState, fn *lua.LFunction, args []lua.LValue) {
+	h := t.host
+	defer h.running.Done()
+	h.acquire(t, th)
+	th.Push(fn)
+	for _, a := range args {
+		th.Push(a)
+	}
+	err := th.PCall(len(args), lua.MultRet, nil)
+	var results []lua.LValue
+	if err == nil {
+		for i := 1; i <= th.GetTop(); i++ {
+			results = append(results, th.Get(i))
+		}
+	}
+	th.SetTop(0)
+	t.finish(results, err)
+	h.current = nil
+	h.mu.Unlock()
+	t.cancel()
+}
+
+// finish records the task's outcome, reports an uncaught error and closes
+// what a failed or cancelled task owned. Called with the lock held.
+func (t *Task) finish(results []lua.LValue, err error) {
+	h := t.host
+	if err != nil && t.ctx.Err() != nil {
+		err = ErrCancelled
+	}
+	t.results, t.err = results, err
+	if err != nil {
+		if !errors.Is(err, ErrCancelled) && !t.quiet {
+			fmt.Fprintf(h.opts.Stderr, "%s: %s\n", t.prefix, FormatError(err))
+			h.state.Lock()
+			h.failed = true
+			h.state.Unlock()
+		}
+		h.closeOwned(t)
+	}
+	h.state.Lock()
+	delete(h.tasks, t.id)
+	h.state.Unlock()
+	close(t.done)
+}
+
+// FormatError renders a Lua error as its message and traceback.
+func FormatError(err error) string {
+	var ae *lua.ApiError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	msg := ae.Object.String()
+	if ae.StackTrace == "" {
+		return msg
+	}
+	return msg + "\n" + strings.TrimRight(ae.StackTrace, "\n")
+}
+
+// ErrorValue is the Lua value a task's error carries: the value passed to
+// error(), or a string for cancellation and Go errors.
+func ErrorValue(err error) lua.LValue {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		return ae.Object
+	}
+	return lua.LString(err.Error())
+}
+
+// Join waits for t to finish (from Lua: blocks only the calling task) and
+// returns its results or error.
+func (t *Task) Join(ctx context.Context) ([]lua.LValue, error) {
+	select {
+	case <-t.done:
+		return t.results, t.err
+	case <-ctx.Done():
+		return nil, ErrCancelled
+	}
+}
+

@@ -1,0 +1,147 @@
+// Package lualib holds netplay's Lua modules, one file each, and the
+// ordered list the host installs them from (like gopher-lua's linit.go).
+//
+// Every module follows one shape: an Open<Module>(L) loader, a map of
+// module functions, a map of methods per userdata type, a type-name
+// constant and one checker per type. I/O failures return nil, err[, partial]
+// through pushIOError; misuse raises through L.ArgError.
+package lualib
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
+	"netplay/runtime/netio"
+)
+
+// Modules is every module netplay gives scripts, in load order, with the
+// fields that are also globals.
+var Modules = []host.Module{
+	{Name: "socket", Loader: OpenSocket},
+	{Name: "task", Loader: OpenTask, Globals: []string{"spawn"}},
+	{Name: "timer", Loader: OpenTimer, Globals: []string{"sleep", "now", "monotonic", "after", "every"}},
+	{Name: "script", Loader: OpenScript, Globals: []string{"run"}},
+	{Name: "trace", Loader: OpenTrace},
+}
+
+// NewHost returns a host with every netplay module installed.
+func NewHost(opts host.Options) (*host.Host, error) {
+	h := host.New(opts)
+	if err := h.Install(Modules); err != nil {
+		h.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// misuse lists the errors that mean the call cannot make sense in the
+// socket's state; they raise instead of returning nil, err.
+var misuse = []error{
+	netio.ErrNotConnected, netio.ErrNotListening, netio.ErrInUse,
+	netio.ErrNotStream, netio.ErrNotDatagram, netio.ErrSocketClosed,
+}
+
+// pushIOError pushes the result of a failed I/O call: nil, the short error
+// string and, when partial is not nil, the bytes received so far. Misuse
+// errors raise instead, naming argument 1 (the object).
+func pushIOError(L *lua.LState, err error, partial []byte) int {
+	for _, m := range misuse {
+		if errors.Is(err, m) {
+			L.ArgError(1, err.Error())
+		}
+	}
+	L.Push(lua.LNil)
+	L.Push(lua.LString(netio.Message(err)))
+	if partial != nil {
+		L.Push(lua.LString(partial))
+		return 3
+	}
+	return 2
+}
+
+// checkSeconds reads a duration in seconds at n: a number >= 0.
+func checkSeconds(L *lua.LState, n int) float64 {
+	s := float64(L.CheckNumber(n))
+	if s < 0 || s != s {
+		L.ArgError(n, "seconds must be >= 0")
+	}
+	return s
+}
+
+// checkCount reads a byte count at n: a whole number >= 0.
+func checkCount(L *lua.LState, n int) int {
+	v := float64(L.CheckNumber(n))
+	if v < 0 || v != float64(int(v)) {
+		L.ArgError(n, "count must be a whole number >= 0")
+	}
+	return int(v)
+}
+
+// checkAddr reads an address starting at argument n, in any of the forms
+// the API takes: "host:port", "[v6]:port", a Unix path, (host, port), or
+// a table {host, port} as in Python's bind((host, port)). It returns the
+// address and the index of the next argument.
+func checkAddr(L *lua.LState, n int) (string, int) {
+	switch v := L.Get(n).(type) {
+	case *lua.LTable:
+		host, port := v.RawGetInt(1), v.RawGetInt(2)
+		if host.Type() != lua.LTString || (port.Type() != lua.LTNumber && port.Type() != lua.LTString) {
+			L.ArgError(n, "address table must be {host, port}")
+		}
+		return net.JoinHostPort(host.String(), port.String()), n + 1
+	case lua.LString:
+		s := string(v)
+		if hasPort(s) || strings.Contains(s, "/") {
+			return s, n + 1
+		}
+		if p, ok := portArg(L.Get(n + 1)); ok {
+			return net.JoinHostPort(s, p), n + 2
+		}
+		L.ArgError(n, fmt.Sprintf("address %q has no port (use \"host:port\" or host, port)", s))
+	case lua.LNumber:
+		L.ArgError(n, "address expected, got a number (use \"host:port\" or host, port)")
+	default:
+		L.ArgError(n, "address expected, got "+v.Type().String())
+	}
+	return "", n
+}
+
+func hasPort(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	return err == nil && port != ""
+}
+
+func portArg(v lua.LValue) (string, bool) {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return v.String(), true
+	case lua.LString:
+		if _, err := strconv.Atoi(string(v)); err == nil {
+			return string(v), true
+		}
+	}
+	return "", false
+}
+
+// newUserData makes a userdata holding v with the named metatable.
+func newUserData(L *lua.LState, v any, typeName string) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = v
+	L.SetMetatable(ud, L.GetTypeMetatable(typeName))
+	return ud
+}
+
+// newType registers a metatable for a userdata type with methods (reached
+// through __index) and extra metamethods.
+func newType(L *lua.LState, typeName string, methods map[string]lua.LGFunction, meta map[string]lua.LGFunction) {
+	mt := L.NewTypeMetatable(typeName)
+	L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), methods))
+	L.SetFuncs(mt, meta)
+	L.SetField(mt, "__name", lua.LString(typeName))
+}

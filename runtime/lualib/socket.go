@@ -1,0 +1,487 @@
+package lualib
+
+// The socket module: Python's socket names, so the tutorial reads line for
+// line.
+//
+//	socket.socket([family[, type]]) socket.tcp() socket.udp()
+//	socket.listen(addr[, backlog])  socket.connect(addr[, timeout])
+//	socket.gethostname()            socket.address(spec[, default])
+//	socket.AF_INET AF_INET6 AF_UNIX SOCK_STREAM SOCK_DGRAM
+//
+//	s:bind(addr) s:listen([backlog]) s:accept() s:connect(addr)
+//	s:send(data) s:sendall(data) s:recv(n) s:recv_exactly(n)
+//	s:recv_until(delim[, max]) s:sendto(data, addr) s:recvfrom(n)
+//	s:settimeout(seconds|nil) s:gettimeout() s:setblocking(flag)
+//	s:shutdown(how) s:close() s:getsockname() s:getpeername()
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
+	"netplay/runtime/netio"
+)
+
+// SocketTypeName names the socket userdata's metatable.
+const SocketTypeName = "netplay.socket"
+
+var socketFuncs = map[string]lua.LGFunction{
+	"socket":      socketNew,
+	"tcp":         socketTCP,
+	"udp":         socketUDP,
+	"listen":      socketListen,
+	"connect":     socketConnect,
+	"gethostname": socketGethostname,
+	"address":     socketAddress,
+}
+
+var socketMethods = map[string]lua.LGFunction{
+	"bind":         sockBind,
+	"listen":       sockListen,
+	"accept":       sockAccept,
+	"connect":      sockConnect,
+	"send":         sockSend,
+	"sendall":      sockSendall,
+	"recv":         sockRecv,
+	"recv_exactly": sockRecvExactly,
+	"recv_until":   sockRecvUntil,
+	"sendto":       sockSendto,
+	"recvfrom":     sockRecvfrom,
+	"settimeout":   sockSettimeout,
+	"gettimeout":   sockGettimeout,
+	"setblocking":  sockSetblocking,
+	"shutdown":     sockShutdown,
+	"close":        sockClose,
+	"getsockname":  sockGetsockname,
+	"getpeername":  sockGetpeername,
+}
+
+// OpenSocket is the loader of the socket module.
+func OpenSocket(L *lua.LState) int {
+	newType(L, SocketTypeName, socketMethods, map[string]lua.LGFunction{"__tostring": sockString})
+	mod := L.SetFuncs(L.NewTable(), socketFuncs)
+	for name, v := range map[string]int{
+		"AF_INET": netio.AF_INET, "AF_INET6": netio.AF_INET6, "AF_UNIX": netio.AF_UNIX,
+		"SOCK_STREAM": netio.SOCK_STREAM, "SOCK_DGRAM": netio.SOCK_DGRAM,
+	} {
+		L.SetField(mod, name, lua.LNumber(v))
+	}
+	L.Push(mod)
+	return 1
+}
+
+// pushSocket wraps s as a Lua socket owned by the running task.
+func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
+	h := host.Of(L)
+	h.Track(s)
+	if t := h.Trace(); t != nil {
+		s.SetTap(t)
+	}
+	ud := newUserData(L, s, SocketTypeName)
+	L.Push(ud)
+	return ud
+}
+
+// checkSocket returns the socket at argument n.
+func checkSocket(L *lua.LState, n int) *netio.Socket {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if s, ok := ud.Value.(*netio.Socket); ok {
+			return s
+		}
+	}
+	L.ArgError(n, "socket expected")
+	return nil
+}
+
+// checkOpenSocket returns the socket at argument 1, raising if it was closed.
+func checkOpenSocket(L *lua.LState) *netio.Socket {
+	s := checkSocket(L, 1)
+	if s.Closed() {
+		L.ArgError(1, "socket is closed")
+	}
+	return s
+}
+
+// block runs an I/O call with the interpreter lock released.
+func block(L *lua.LState, what string, io func(ctx context.Context)) {
+	host.Of(L).Block(L, what, io)
+}
+
+// socketNew implements socket.socket([family[, type]]) -> sock.
+func socketNew(L *lua.LState) int {
+	family := L.OptInt(1, netio.AF_INET)
+	typ := L.OptInt(2, netio.SOCK_STREAM)
+	s, err := netio.New(family, typ)
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	pushSocket(L, s)
+	return 1
+}
+
+// socketTCP implements socket.tcp() -> sock (IPv4 stream).
+func socketTCP(L *lua.LState) int {
+	s, _ := netio.New(netio.AF_INET, netio.SOCK_STREAM)
+	pushSocket(L, s)
+	return 1
+}
+
+// socketUDP implements socket.udp() -> sock (IPv4 datagram).
+func socketUDP(L *lua.LState) int {
+	s, _ := netio.New(netio.AF_INET, netio.SOCK_DGRAM)
+	pushSocket(L, s)
+	return 1
+}
+
+// socketListen implements socket.listen(addr[, backlog]) -> server | nil, err.
+func socketListen(L *lua.LState) int {
+	addr, _ := checkAddr(L, 1)
+	s, err := netio.Listen(context.Background(), addr)
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	pushSocket(L, s)
+	host.Of(L).ListenEvent(s.LocalAddr())
+	return 1
+}
+
+// socketConnect implements socket.connect(addr[, timeout]) -> sock | nil, err.
+func socketConnect(L *lua.LState) int {
+	addr, next := checkAddr(L, 1)
+	var timeout time.Duration
+	if L.Get(next) != lua.LNil {
+		timeout = seconds(checkSeconds(L, next))
+	}
+	var s *netio.Socket
+	var err error
+	block(L, "connect "+addr, func(ctx context.Context) {
+		s, err = netio.Dial(ctx, addr, timeout)
+	})
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	pushSocket(L, s)
+	return 1
+}
+
+// socketGethostname implements socket.gethostname() -> name.
+func socketGethostname(L *lua.LState) int {
+	name, err := os.Hostname()
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LString(name))
+	return 1
+}
+
+// socketAddress implements socket.address(spec[, default]) -> "host:port":
+// the scripts' "[host:]port" argument, on loopback unless a host is given.
+// spec nil gives default ("127.0.0.1:1234" unless given).
+func socketAddress(L *lua.LState) int {
+	def := L.OptString(2, "127.0.0.1:1234")
+	v := L.Get(1)
+	if v == lua.LNil {
+		L.Push(lua.LString(def))
+		return 1
+	}
+	spec := L.CheckString(1)
+	addr, err := ParseAddress(spec)
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	L.Push(lua.LString(addr))
+	return 1
+}
+
+// ParseAddress turns a "[host:]port" spec into "host:port", the host
+// defaulting to 127.0.0.1.
+func ParseAddress(spec string) (string, error) {
+	if host, port, err := net.SplitHostPort(spec); err == nil {
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		return net.JoinHostPort(host, port), nil
+	}
+	if spec != "" && strings.Trim(spec, "0123456789") == "" {
+		return net.JoinHostPort("127.0.0.1", spec), nil
+	}
+	return "", fmt.Errorf("bad address %q: want [host:]port", spec)
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// sockBind implements s:bind(addr) -> true | nil, err.
+func sockBind(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	addr, _ := checkAddr(L, 2)
+	if err := s.Bind(addr); err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// sockListen implements s:listen([backlog]) -> true | nil, err.
+func sockListen(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	L.OptInt(2, 0)
+	if err := s.Listen(); err != nil {
+		return pushIOError(L, err, nil)
+	}
+	host.Of(L).ListenEvent(s.LocalAddr())
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// sockAccept implements s:accept() -> conn, peer_addr | nil, err.
+func sockAccept(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	var c *netio.Socket
+	var err error
+	block(L, "accept", func(ctx context.Context) { c, err = s.Accept(ctx) })
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	pushSocket(L, c)
+	L.Push(lua.LString(addrString(c.RemoteAddr())))
+	return 2
+}
+
+// sockConnect implements s:connect(addr) -> true | nil, err.
+func sockConnect(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	addr, _ := checkAddr(L, 2)
+	var err error
+	block(L, "connect "+addr, func(ctx context.Context) { err = s.Connect(ctx, addr) })
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// sockSend implements s:send(data) -> bytes written | nil, err, written.
+func sockSend(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	data := L.CheckString(2)
+	var n int
+	var err error
+	block(L, "send", func(ctx context.Context) { n, err = s.Send(ctx, []byte(data)) })
+	if err != nil {
+		pushIOError(L, err, nil)
+		L.Push(lua.LNumber(n))
+		return 3
+	}
+	L.Push(lua.LNumber(n))
+	return 1
+}
+
+// sockSendall implements s:sendall(data) -> true | nil, err, written.
+func sockSendall(L *lua.LState) int {
+	if sockSend(L) == 3 {
+		return 3
+	}
+	L.Pop(1)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// sockRecv implements s:recv(n) -> data ("" at EOF) | nil, err.
+func sockRecv(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	n := checkCount(L, 2)
+	var data []byte
+	var err error
+	block(L, "recv", func(ctx context.Context) { data, err = s.Recv(ctx, n) })
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LString(data))
+	return 1
+}
+
+// sockRecvExactly implements s:recv_exactly(n) -> data | nil, err, partial.
+func sockRecvExactly(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	n := checkCount(L, 2)
+	var data, partial []byte
+	var err error
+	block(L, "recv_exactly", func(ctx context.Context) { data, partial, err = s.RecvExactly(ctx, n) })
+	if err != nil {
+		return pushIOError(L, err, partial)
+	}
+	L.Push(lua.LString(data))
+	return 1
+}
+
+// sockRecvUntil implements s:recv_until(delim[, max]) -> data | nil, err,
+// partial. The delimiter is consumed, not returned; max (default 64 KiB)
+// bounds the bytes scanned, delimiter included.
+func sockRecvUntil(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	delim := L.CheckString(2)
+	if delim == "" {
+		L.ArgError(2, "delimiter must not be empty")
+	}
+	max := netio.DefaultRecvUntilMax
+	if L.Get(3) != lua.LNil {
+		max = checkCount(L, 3)
+		if max < len(delim) {
+			L.ArgError(3, "max must be at least the delimiter's length")
+		}
+	}
+	var data, partial []byte
+	var err error
+	block(L, "recv_until", func(ctx context.Context) { data, partial, err = s.RecvUntil(ctx, []byte(delim), max) })
+	if err != nil {
+		return pushIOError(L, err, partial)
+	}
+	L.Push(lua.LString(data))
+	return 1
+}
+
+// sockSendto implements s:sendto(data, addr) -> bytes sent | nil, err.
+func sockSendto(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	data := L.CheckString(2)
+	addr, _ := checkAddr(L, 3)
+	var n int
+	var err error
+	block(L, "sendto", func(ctx context.Context) { n, err = s.SendTo(ctx, []byte(data), addr) })
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LNumber(n))
+	return 1
+}
+
+// sockRecvfrom implements s:recvfrom(n) -> data, addr | nil, err.
+func sockRecvfrom(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	n := checkCount(L, 2)
+	var data []byte
+	var from net.Addr
+	var err error
+	block(L, "recvfrom", func(ctx context.Context) { data, from, err = s.RecvFrom(ctx, n) })
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LString(data))
+	L.Push(lua.LString(addrString(from)))
+	return 2
+}
+
+// sockSettimeout implements s:settimeout(seconds|nil): nil blocks forever.
+func sockSettimeout(L *lua.LState) int {
+	s := checkSocket(L, 1)
+	if L.Get(2) == lua.LNil {
+		s.SetTimeout(-1)
+		return 0
+	}
+	s.SetTimeout(seconds(checkSeconds(L, 2)))
+	return 0
+}
+
+// sockGettimeout implements s:gettimeout() -> seconds | nil.
+func sockGettimeout(L *lua.LState) int {
+	s := checkSocket(L, 1)
+	if t := s.Timeout(); t >= 0 {
+		L.Push(lua.LNumber(t.Seconds()))
+	} else {
+		L.Push(lua.LNil)
+	}
+	return 1
+}
+
+// sockSetblocking implements s:setblocking(flag): true is settimeout(nil),
+// false settimeout(0), as in Python.
+func sockSetblocking(L *lua.LState) int {
+	s := checkSocket(L, 1)
+	if L.ToBool(2) {
+		s.SetTimeout(-1)
+	} else {
+		s.SetTimeout(0)
+	}
+	return 0
+}
+
+// sockShutdown implements s:shutdown(how) with how "r", "w" or "rw".
+func sockShutdown(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	how := L.OptString(2, "rw")
+	if how != "r" && how != "w" && how != "rw" {
+		L.ArgError(2, `how must be "r", "w" or "rw"`)
+	}
+	if err := s.Shutdown(how); err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// sockClose implements s:close(); closing twice is harmless.
+func sockClose(L *lua.LState) int {
+	s := checkSocket(L, 1)
+	s.Close()
+	host.Of(L).Untrack(s)
+	return 0
+}
+
+// sockGetsockname implements s:getsockname() -> "host:port".
+func sockGetsockname(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	a := s.LocalAddr()
+	if a == nil {
+		L.ArgError(1, "socket is not bound")
+	}
+	L.Push(lua.LString(addrString(a)))
+	return 1
+}
+
+// sockGetpeername implements s:getpeername() -> "host:port".
+func sockGetpeername(L *lua.LState) int {
+	s := checkOpenSocket(L)
+	a := s.RemoteAddr()
+	if a == nil {
+		L.ArgError(1, "socket is not connected")
+	}
+	L.Push(lua.LString(addrString(a)))
+	return 1
+}
+
+// addrString renders an address as scripts see it: "host:port",
+// "[v6]:port", or a Unix path ("" for an unnamed Unix peer).
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
+
+// SocketString is how a socket prints: <tcp 127.0.0.1:5000 -> 127.0.0.1:61234>.
+func SocketString(s *netio.Socket) string {
+	kind := s.Kind()
+	switch {
+	case s.Closed():
+		return "<" + kind + " closed>"
+	case s.RemoteAddr() != nil:
+		return fmt.Sprintf("<%s %s -> %s>", kind, addrString(s.LocalAddr()), addrString(s.RemoteAddr()))
+	case s.IsListening():
+		return fmt.Sprintf("<%s listening %s>", kind, addrString(s.LocalAddr()))
+	case s.LocalAddr() != nil:
+		return fmt.Sprintf("<%s bound %s>", kind, addrString(s.LocalAddr()))
+	}
+	return "<" + kind + " new>"
+}
+
+// sockString implements __tostring.
+func sockString(L *lua.LState) int {
+	L.Push(lua.LString(SocketString(checkSocket(L, 1))))
+	return 1
+}

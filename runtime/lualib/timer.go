@@ -1,0 +1,146 @@
+package lualib
+
+// The timer module: time through the host's one clock.
+//
+//	sleep(seconds)             now() -> seconds since epoch (float)
+//	monotonic() -> seconds     after(seconds, fn) -> timer
+//	every(seconds, fn) -> timer
+//	tm:cancel()
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
+)
+
+// TimerTypeName names the timer userdata's metatable.
+const TimerTypeName = "netplay.timer"
+
+var timerFuncs = map[string]lua.LGFunction{
+	"sleep":     timerSleep,
+	"now":       timerNow,
+	"monotonic": timerMonotonic,
+	"after":     timerAfter,
+	"every":     timerEvery,
+}
+
+var timerMethods = map[string]lua.LGFunction{
+	"cancel": timerCancel,
+}
+
+// timer is a task that calls a function once or periodically.
+type timer struct {
+	task     *host.Task
+	interval float64
+	repeat   bool
+}
+
+// start is when the process began, for monotonic().
+var start = time.Now()
+
+// OpenTimer is the loader of the timer module.
+func OpenTimer(L *lua.LState) int {
+	newType(L, TimerTypeName, timerMethods, map[string]lua.LGFunction{"__tostring": timerString})
+	L.Push(L.SetFuncs(L.NewTable(), timerFuncs))
+	return 1
+}
+
+func checkTimer(L *lua.LState, n int) *timer {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if t, ok := ud.Value.(*timer); ok {
+			return t
+		}
+	}
+	L.ArgError(n, "timer expected")
+	return nil
+}
+
+// timerSleep implements sleep(seconds): blocks the calling task only.
+// sleep(0) lets every other ready task run first.
+func timerSleep(L *lua.LState) int {
+	d := seconds(checkSeconds(L, 1))
+	h := host.Of(L)
+	h.Block(L, fmt.Sprintf("sleep %gs", d.Seconds()), func(ctx context.Context) { h.Clock().Sleep(ctx, d) })
+	return 0
+}
+
+// timerNow implements now() -> seconds since the epoch, as a float with
+// microseconds (Python's time.time()).
+func timerNow(L *lua.LState) int {
+	L.Push(lua.LNumber(float64(host.Of(L).Clock().Now().UnixMicro()) / 1e6))
+	return 1
+}
+
+// timerMonotonic implements monotonic() -> seconds on a clock that never
+// goes back, for measuring intervals.
+func timerMonotonic(L *lua.LState) int {
+	L.Push(lua.LNumber(host.Of(L).Clock().Since(start).Seconds()))
+	return 1
+}
+
+// timerAfter implements after(seconds, fn) -> timer: fn() runs once, as
+// its own task, after the delay.
+func timerAfter(L *lua.LState) int {
+	return startTimer(L, false)
+}
+
+// timerEvery implements every(seconds, fn) -> timer: fn() runs every
+// interval (on a fixed schedule, so it does not drift) until cancelled or
+// until fn raises an error.
+func timerEvery(L *lua.LState) int {
+	return startTimer(L, true)
+}
+
+func startTimer(L *lua.LState, repeat bool) int {
+	interval := checkSeconds(L, 1)
+	fn := L.CheckFunction(2)
+	if repeat && interval == 0 {
+		L.ArgError(1, "interval must be > 0")
+	}
+	tm := &timer{interval: interval, repeat: repeat}
+	name := fmt.Sprintf("after %gs", interval)
+	if repeat {
+		name = fmt.Sprintf("every %gs", interval)
+	}
+	tm.task = host.Of(L).Spawn(L.NewFunction(tm.run), []lua.LValue{fn}, host.SpawnOptions{Name: name})
+	L.Push(newUserData(L, tm, TimerTypeName))
+	return 1
+}
+
+// run is the timer task's body: wait, call fn, repeat on schedule.
+func (tm *timer) run(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	h := host.Of(L)
+	clock := h.Clock()
+	begin := clock.Now()
+	period := seconds(tm.interval)
+	for k := 1; ; k++ {
+		due := period * time.Duration(k)
+		h.Block(L, "timer", func(ctx context.Context) { clock.Sleep(ctx, due-clock.Since(begin)) })
+		L.Push(fn)
+		L.Call(0, 0)
+		if !tm.repeat {
+			return 0
+		}
+	}
+}
+
+// timerCancel implements tm:cancel(): the timer fires no more.
+func timerCancel(L *lua.LState) int {
+	checkTimer(L, 1).task.Cancel()
+	return 0
+}
+
+func timerString(L *lua.LState) int {
+	tm := checkTimer(L, 1)
+	kind := "after"
+	if tm.repeat {
+		kind = "every"
+	}
+	L.Push(lua.LString(fmt.Sprintf("<timer %s %gs %s>", kind, tm.interval, tm.task.State())))
+	return 1
+}

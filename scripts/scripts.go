@@ -1,0 +1,91 @@
+// Package scripts holds the bundled Lua scripts (the tutorial stages, the
+// tour and the examples), embedded in the binary so `netplay run
+// part1/server` works from any folder.
+package scripts
+
+import (
+	"bufio"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+// FS is every bundled script.
+//
+//go:embed *.lua part1/*.lua
+var FS embed.FS
+
+// ErrNotFound: neither a file nor a bundled script has that name.
+var ErrNotFound = errors.New("no such file or bundled script")
+
+// Open resolves name to a chunk name and its source: a real file of that
+// name (or with ".lua" added) wins; otherwise the bundled script
+// ("part1/server" or "part1/server.lua").
+func Open(name string) (chunk string, src []byte, err error) {
+	for _, p := range candidates(name) {
+		if src, err := os.ReadFile(p); err == nil {
+			return p, src, nil
+		} else if !errors.Is(err, fs.ErrNotExist) && !isDir(p) {
+			return "", nil, err
+		}
+	}
+	for _, p := range candidates(path.Clean(strings.TrimPrefix(name, "./"))) {
+		if src, err := FS.ReadFile(p); err == nil {
+			return p, src, nil
+		}
+	}
+	return "", nil, fmt.Errorf("%s: %w", name, ErrNotFound)
+}
+
+func candidates(name string) []string {
+	if strings.HasSuffix(name, ".lua") {
+		return []string{name}
+	}
+	return []string{name, name + ".lua"}
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// Entry is one bundled script and what it shows.
+type Entry struct {
+	Name    string // as given to `netplay run`, without ".lua"
+	Summary string // the script's first comment line
+}
+
+// List returns the bundled scripts, sorted by name.
+func List() []Entry {
+	var out []Entry
+	fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".lua") {
+			return err
+		}
+		out = append(out, Entry{Name: strings.TrimSuffix(p, ".lua"), Summary: summary(p)})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// summary is the text of the script's first line when it is a comment.
+func summary(p string) string {
+	f, err := FS.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "--"); ok {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
