@@ -60,7 +60,7 @@ Start with the guided tour:  netplay run tour
 func Main(ctx context.Context, args []string, io Stdio) int {
 	inv, err := parseArgs(args)
 	if err != nil {
-		fmt.Fprintf(io.Err, "netplay: %v\n%s", err, usage)
+		fmt.Fprintf(io.Err, "netplay: %v\nrun 'netplay help' for usage\n", err)
 		return exitUsage
 	}
 	switch inv.command {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -27,10 +28,16 @@ var ErrNotFound = errors.New("no such file or bundled script")
 // name (or with ".lua" added) wins; otherwise the bundled script
 // ("part1/server" or "part1/server.lua").
 func Open(name string) (chunk string, src []byte, err error) {
+	return openIn("", name)
+}
+
+// openIn is Open with real files looked up relative to dir ("" is the
+// current folder).
+func openIn(dir, name string) (chunk string, src []byte, err error) {
 	for _, p := range candidates(name) {
-		if src, err := os.ReadFile(p); err == nil {
+		if src, err := os.ReadFile(filepath.Join(dir, p)); err == nil {
 			return p, src, nil
-		} else if !errors.Is(err, fs.ErrNotExist) && !isDir(p) {
+		} else if !errors.Is(err, fs.ErrNotExist) && !isDir(filepath.Join(dir, p)) {
 			return "", nil, err
 		}
 	}

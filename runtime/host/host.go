@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -55,8 +56,9 @@ type Host struct {
 	L    *lua.LState
 	opts Options
 
-	mu      sync.Mutex // the interpreter lock: held whenever Lua code runs
-	current *Task      // the task holding mu
+	mu      sync.Mutex   // the interpreter lock: held whenever Lua code runs
+	current *Task        // the task holding mu
+	waiting atomic.Int32 // goroutines waiting for mu
 
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
@@ -162,7 +164,7 @@ func (h *Host) Install(mods []Module) error {
 
 // Lock takes the interpreter lock for Go code that touches Lua values
 // outside any task (setting up globals, the REPL's completion).
-func (h *Host) Lock() { h.mu.Lock() }
+func (h *Host) Lock() { h.lock() }
 
 // Unlock releases the lock taken by Lock.
 func (h *Host) Unlock() { h.mu.Unlock() }
@@ -172,9 +174,30 @@ func (h *Host) Current() *Task { return h.current }
 
 // acquire takes the interpreter lock for task t running on thread th.
 func (h *Host) acquire(t *Task, th *lua.LState) {
-	h.mu.Lock()
+	h.lock()
 	h.current = t
 	th.G.CurrentThread = th
+}
+
+// lock takes the interpreter lock, counting the wait so a busy task knows
+// to hand it over.
+func (h *Host) lock() {
+	h.waiting.Add(1)
+	h.mu.Lock()
+	h.waiting.Add(-1)
+}
+
+// yieldLock lets tasks waiting for the interpreter lock run, then takes it
+// back; the running task and Lua thread are restored.
+func (h *Host) yieldLock() {
+	if h.waiting.Load() == 0 {
+		return
+	}
+	t, cur := h.current, h.L.G.CurrentThread
+	h.mu.Unlock()
+	goruntime.Gosched()
+	h.lock()
+	h.current, h.L.G.CurrentThread = t, cur
 }
 
 // ErrCancelled is what a blocking call returns when its task was cancelled
@@ -199,7 +222,7 @@ func (h *Host) Block(L *lua.LState, what string, wait func(ctx context.Context))
 	t.setBlockedOn(what)
 	h.mu.Unlock()
 	wait(t.ctx)
-	h.mu.Lock()
+	h.lock()
 	h.current = t
 	L.G.CurrentThread = cur
 	t.setBlockedOn("")

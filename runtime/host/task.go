@@ -116,7 +116,7 @@ func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task
 		}
 	}
 	th, _ := h.L.NewThread()
-	th.SetContext(t.ctx)
+	th.SetContext(&vmContext{Context: t.ctx, done: t.ctx.Done(), host: h})
 	go t.run(th, fn, args)
 	return t
 }
@@ -201,3 +201,28 @@ func (t *Task) Join(ctx context.Context) ([]lua.LValue, error) {
 	}
 }
 
+
+// switchInterval is how many Lua instructions a task runs before it offers
+// the interpreter lock to a task waiting for it (Python's switch interval).
+const switchInterval = 1000
+
+// vmContext is the context a task's Lua thread checks before every
+// instruction. Besides cancellation it counts instructions, and every
+// switchInterval hands the lock to waiting tasks, so a busy loop cannot
+// starve the others. Only the VM of the task's goroutine calls its Done.
+type vmContext struct {
+	context.Context
+	done  <-chan struct{}
+	host  *Host
+	count int
+}
+
+// Done is called by the VM between instructions, with the lock held.
+func (c *vmContext) Done() <-chan struct{} {
+	c.count++
+	if c.count >= switchInterval {
+		c.count = 0
+		c.host.yieldLock()
+	}
+	return c.done
+}

@@ -32,11 +32,14 @@ var timerMethods = map[string]lua.LGFunction{
 	"cancel": timerCancel,
 }
 
-// timer is a task that calls a function once or periodically.
+// timer is a task that calls a function once or periodically. Its fields
+// change only with the interpreter lock held.
 type timer struct {
-	task     *host.Task
-	interval float64
-	repeat   bool
+	task       *host.Task
+	interval   float64
+	repeat     bool
+	inCallback bool // fn is running: cancel lets it finish
+	stopped    bool // cancelled: fire no more
 }
 
 // start is when the process began, for monotonic().
@@ -118,20 +121,32 @@ func (tm *timer) run(L *lua.LState) int {
 	clock := h.Clock()
 	begin := clock.Now()
 	period := seconds(tm.interval)
-	for k := 1; ; k++ {
+	for k := 1; !tm.stopped; k++ {
 		due := period * time.Duration(k)
+		if late := clock.Since(begin) - due; late > period {
+			k += int(late / period) // skip the ticks missed, keep the phase
+			due = period * time.Duration(k)
+		}
 		h.Block(L, "timer", func(ctx context.Context) { clock.Sleep(ctx, due-clock.Since(begin)) })
+		tm.inCallback = true
 		L.Push(fn)
 		L.Call(0, 0)
+		tm.inCallback = false
 		if !tm.repeat {
 			return 0
 		}
 	}
+	return 0
 }
 
-// timerCancel implements tm:cancel(): the timer fires no more.
+// timerCancel implements tm:cancel(): the timer fires no more. Called from
+// its own callback, the callback runs to its end.
 func timerCancel(L *lua.LState) int {
-	checkTimer(L, 1).task.Cancel()
+	tm := checkTimer(L, 1)
+	tm.stopped = true
+	if !tm.inCallback {
+		tm.task.Cancel()
+	}
 	return 0
 }
 

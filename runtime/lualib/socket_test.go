@@ -1,0 +1,189 @@
+package lualib_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"netplay/runtime/luatest"
+)
+
+// A peer that vanishes with a TCP reset shows as "connection reset".
+func TestPeerReset(t *testing.T) {
+	addr := luatest.ServeTCP(t, func(c net.Conn) {
+		io.ReadFull(c, make([]byte, 5)) // wait for the script's "ready"
+		c.(*net.TCPConn).SetLinger(0)  // close with RST, not FIN
+	})
+	r := luatest.MustRun(t, `
+		local c = assert(socket.connect(ADDR))
+		c:sendall("ready")
+		print(c:recv(10))
+	`, map[string]any{"ADDR": addr})
+	if r.Stdout != "nil\tconnection reset\n" {
+		t.Fatalf("stdout = %q", r.Stdout)
+	}
+}
+
+// Every receive method reads through one buffer: a stream written one byte
+// at a time is parsed by a mix of them without losing or reordering a byte.
+func TestMixedReceiveMethodsOneByteWrites(t *testing.T) {
+	const stream = "HELLO\r\nworld12345line two\nLEN:0011tail-bytes!rest"
+	addr := luatest.ServeTCP(t, func(c net.Conn) {
+		for i := 0; i < len(stream); i++ {
+			if _, err := c.Write([]byte{stream[i]}); err != nil {
+				return
+			}
+		}
+	})
+	r := luatest.MustRun(t, `
+		local c = assert(socket.connect(ADDR))
+		print(c:recv_until("\r\n"))
+		print(c:recv_exactly(5))
+		print(c:recv_exactly(5))
+		print(c:recv_until("\n"))
+		assert(c:recv_until(":") == "LEN")
+		local n = tonumber(c:recv_exactly(4))
+		print(c:recv_exactly(n))
+		local rest = {}
+		while true do
+			local piece = c:recv(3)
+			if piece == "" then break end
+			rest[#rest + 1] = piece
+		end
+		print(table.concat(rest))
+	`, map[string]any{"ADDR": addr})
+	want := "HELLO\nworld\n12345\nline two\ntail-bytes!\nrest\n"
+	if r.Stdout != want {
+		t.Fatalf("stdout = %q, want %q", r.Stdout, want)
+	}
+}
+
+// A Go peer that writes with pauses: recv(8) returns what has arrived,
+// never waits for all 8 bytes.
+func TestRecvReturnsWhatArrived(t *testing.T) {
+	addr := luatest.ServeTCP(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for _, part := range []string{"ab", "cdefghijk", "l"} {
+			if _, err := br.ReadString('\n'); err != nil { // the script asks for each part
+				return
+			}
+			c.Write([]byte(part))
+		}
+	})
+	r := luatest.MustRun(t, `
+		local c = assert(socket.connect(ADDR))
+		for _ = 1, 3 do
+			c:sendall("next\n")
+			print(c:recv(8))
+		end
+		print(c:recv(8))
+	`, map[string]any{"ADDR": addr})
+	// The last "l" arrives with "k" or on its own; both are TCP.
+	if r.Stdout != "ab\ncdefghij\nk\nl\n" && r.Stdout != "ab\ncdefghij\nkl\n\n" {
+		t.Fatalf("stdout = %q", r.Stdout)
+	}
+}
+
+func TestIPv6Loopback(t *testing.T) {
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	ln.Close()
+	r := luatest.MustRun(t, `
+		local srv = assert(socket.listen("[::1]:0"))
+		local addr = srv:getsockname()
+		assert(addr:match("^%[::1%]:%d+$"), addr)
+		spawn(function()
+			local c = assert(socket.connect(addr))
+			c:sendall("over v6")
+			c:close()
+		end)
+		local conn, peer = srv:accept()
+		assert(peer:match("^%[::1%]:%d+$"), peer)
+		print(conn:recv_exactly(7), tostring(srv):match("^<tcp6 listening"))
+		local s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+		assert(s6:connect("::1", tonumber(addr:match(":(%d+)$"))))
+	`, nil)
+	if r.Stdout != "over v6\t<tcp6 listening\n" {
+		t.Fatalf("stdout = %q", r.Stdout)
+	}
+}
+
+func TestUnixStreamSockets(t *testing.T) {
+	dir, err := os.MkdirTemp("", "np") // short: Unix socket paths are limited to 108 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	r := luatest.MustRun(t, `
+		local srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+		assert(srv:bind(PATH))
+		assert(srv:listen(5))
+		spawn(function()
+			local c = socket.socket(socket.AF_UNIX)
+			assert(c:connect(PATH))
+			c:sendall("over unix\n")
+			print(c:recv_until("\n"))
+		end)
+		local conn = srv:accept()
+		local line = conn:recv_until("\n")
+		conn:sendall(line:upper() .. "\n")
+		print(srv:getsockname() == PATH, tostring(srv):match("^<unix listening"))
+	`, map[string]any{"PATH": filepath.Join(dir, "s.sock")})
+	if r.Stdout != "true\t<unix listening\nOVER UNIX\n" && r.Stdout != "OVER UNIX\ntrue\t<unix listening\n" {
+		t.Fatalf("stdout = %q", r.Stdout)
+	}
+}
+
+// One task's error is reported and ends that task alone.
+func TestTaskErrorLeavesOthersRunning(t *testing.T) {
+	r := luatest.MustRun(t, `
+		local a = spawn(function() sleep(0); error("boom") end)
+		local b = spawn(function() a:join(); sleep(0.01); return "b still ran" end)
+		print(b:join())
+	`, nil)
+	if r.Stdout != "b still ran\n" {
+		t.Fatalf("stdout = %q", r.Stdout)
+	}
+	want := "task 2: <string>:2: boom\nstack traceback:\n\t[G]: in function 'error'\n"
+	if !strings.HasPrefix(r.Stderr, want) {
+		t.Fatalf("stderr = %q, want prefix %q", r.Stderr, want)
+	}
+}
+
+// No goroutine outlives the script: tasks, timers, accept loops and
+// connections all end with it.
+func TestNoGoroutinesRemainAfterScript(t *testing.T) {
+	func() {
+		var stdout, stderr luatest.Buffer
+		h := luatest.NewHost(t, &stdout, &stderr)
+		fn, err := h.L.LoadString(`
+			local srv = assert(socket.listen("127.0.0.1:0"))
+			spawn(function()
+				while true do
+					local c = srv:accept()
+					spawn(function(conn) conn:recv(1) end, c)
+				end
+			end)
+			for i = 1, 3 do socket.connect(srv:getsockname()) end
+			every(0.001, function() end)
+			after(100, function() end)
+		`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Spawn(fn, nil, hostOptions("main"))
+		if err := h.Shutdown(5 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	goleak.VerifyNone(t, goleak.IgnoreCurrent())
+}
