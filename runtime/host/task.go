@@ -201,7 +201,6 @@ func (t *Task) Join(ctx context.Context) ([]lua.LValue, error) {
 	}
 }
 
-
 // switchInterval is how many Lua instructions a task runs before it offers
 // the interpreter lock to a task waiting for it (Python's switch interval).
 const switchInterval = 1000

@@ -19,7 +19,7 @@ import (
 func TestPeerReset(t *testing.T) {
 	addr := luatest.ServeTCP(t, func(c net.Conn) {
 		io.ReadFull(c, make([]byte, 5)) // wait for the script's "ready"
-		c.(*net.TCPConn).SetLinger(0)  // close with RST, not FIN
+		c.(*net.TCPConn).SetLinger(0)   // close with RST, not FIN
 	})
 	r := luatest.MustRun(t, `
 		local c = assert(socket.connect(ADDR))

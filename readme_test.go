@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
+	"netplay/runtime/lualib"
+)
+
+// The README's Lua API reference stays in step with the code: every
+// module function and every method of every userdata type is documented.
+func TestReadmeDocumentsTheLuaAPI(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(readme)
+	h, err := lualib.NewHost(host.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var missing []string
+	for _, m := range lualib.Modules {
+		mod, ok := h.L.GetGlobal(m.Name).(*lua.LTable)
+		if !ok {
+			t.Fatalf("module %s is not a global table", m.Name)
+		}
+		mod.ForEach(func(k, v lua.LValue) {
+			if v.Type() != lua.LTFunction {
+				return
+			}
+			name := m.Name + "." + k.String()
+			short := regexp.MustCompile("`" + regexp.QuoteMeta(k.String()) + `\(`)
+			if !strings.Contains(doc, "`"+name) && !(contains(m.Globals, k.String()) && short.MatchString(doc)) {
+				missing = append(missing, name)
+			}
+		})
+	}
+	for _, typ := range []string{lualib.SocketTypeName, lualib.TaskTypeName, lualib.TimerTypeName} {
+		mt := h.L.GetTypeMetatable(typ).(*lua.LTable)
+		mt.RawGetString("__index").(*lua.LTable).ForEach(func(k, _ lua.LValue) {
+			if !regexp.MustCompile(`\w:` + regexp.QuoteMeta(k.String()) + `\(`).MatchString(doc) {
+				missing = append(missing, typ+":"+k.String())
+			}
+		})
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("README.md does not document: %s", strings.Join(missing, ", "))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
