@@ -1,0 +1,106 @@
+package framing
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// MaxHeaderWidth is the largest width Header accepts.
+const MaxHeaderWidth = 20
+
+type headerCodec struct {
+	width int
+	max   int
+	name  string
+}
+
+// Header returns the codec of netplay's tutorial: a header of width bytes
+// holding the payload length in ASCII decimal, left-aligned and padded with
+// spaces (Python: f'{len(msg):<10}' + msg for width 10), then the payload.
+// Its name is "header(width)". Width must be 1..MaxHeaderWidth; max <= 0
+// means DefaultMax.
+//
+// Decoding is strict: the header must be one or more digits (leading zeros
+// are allowed) followed by spaces only. A leading space, a sign, a tab or
+// other non-digit byte, a digit after a space, and an all-space header are
+// each a *FormatError with its own reason. max is not lowered to the largest
+// length width digits can hold: Encode fails with a *FormatError when the
+// length has more digits than width.
+func Header(width, max int) (Codec, error) {
+	if width < 1 || width > MaxHeaderWidth {
+		return nil, fmt.Errorf("framing: header width %d out of range 1..%d", width, MaxHeaderWidth)
+	}
+	return &headerCodec{width: width, max: normMax(max), name: "header(" + strconv.Itoa(width) + ")"}, nil
+}
+
+func (c *headerCodec) Name() string { return c.name }
+func (c *headerCodec) Max() int     { return c.max }
+
+func (c *headerCodec) bad(reason string) error {
+	return &FormatError{Codec: c.name, Kind: "header", Reason: reason}
+}
+
+func (c *headerCodec) Encode(dst, msg []byte) ([]byte, error) {
+	n := len(msg)
+	if n > c.max {
+		return dst, ErrFrameTooLarge
+	}
+	start := len(dst)
+	dst = strconv.AppendUint(dst, uint64(n), 10)
+	digits := len(dst) - start
+	if digits > c.width {
+		return dst[:start], c.bad(fmt.Sprintf("length %d needs %d digits, width is %d", n, digits, c.width))
+	}
+	for i := digits; i < c.width; i++ {
+		dst = append(dst, ' ')
+	}
+	return append(dst, msg...), nil
+}
+
+func (c *headerCodec) Decode(buf []byte) (int, []byte, error) {
+	w := c.width
+	n := min(len(buf), w)
+	if n == 0 {
+		return 0, nil, nil
+	}
+	switch b := buf[0]; {
+	case b == ' ':
+		for i := 1; i < n; i++ {
+			if buf[i] != ' ' {
+				return 0, nil, c.bad("leading space")
+			}
+		}
+		if n == w {
+			return 0, nil, c.bad("empty length")
+		}
+		return 0, nil, nil
+	case b == '-':
+		return 0, nil, c.bad("negative length")
+	case b == '+':
+		return 0, nil, c.bad("sign '+' not allowed")
+	case !isDigit(b):
+		return 0, nil, c.bad(nonDigit(b, 0))
+	}
+	var v uint64
+	var ok bool
+	i := 0
+	for ; i < n && isDigit(buf[i]); i++ {
+		if v, ok = addDigit(v, buf[i], uint64(c.max)); !ok {
+			return 0, nil, ErrFrameTooLarge
+		}
+	}
+	for ; i < n; i++ {
+		switch b := buf[i]; {
+		case b == ' ':
+		case isDigit(b):
+			return 0, nil, c.bad("digit " + quoteByte(b) + " after space at offset " + strconv.Itoa(i))
+		default:
+			return 0, nil, c.bad(nonDigit(b, i))
+		}
+	}
+	if n < w || uint64(len(buf)-w) < v {
+		return 0, nil, nil
+	}
+	end := w + int(v)
+	return end, payload(buf, w, end), nil
+}
