@@ -43,9 +43,13 @@ func TestReadmeDocumentsTheLuaAPI(t *testing.T) {
 			}
 		})
 	}
-	for _, typ := range []string{lualib.SocketTypeName, lualib.TaskTypeName, lualib.TimerTypeName} {
+	methods := map[string]string{
+		lualib.SocketTypeName: "__index", lualib.TaskTypeName: "__index", lualib.TimerTypeName: "__index",
+		lualib.CodecTypeName: "__index", lualib.FramedTypeName: "methods",
+	}
+	for typ, field := range methods {
 		mt := h.L.GetTypeMetatable(typ).(*lua.LTable)
-		mt.RawGetString("__index").(*lua.LTable).ForEach(func(k, _ lua.LValue) {
+		mt.RawGetString(field).(*lua.LTable).ForEach(func(k, _ lua.LValue) {
 			if !regexp.MustCompile(`\w:` + regexp.QuoteMeta(k.String()) + `\(`).MatchString(doc) {
 				missing = append(missing, typ+":"+k.String())
 			}

@@ -9,19 +9,22 @@ local function say(text)
   print("== " .. text)
 end
 
--- Ask the OS for a free port on loopback, so the tour never clashes with
--- a server you already run on 1234.
-local probe = assert(socket.listen("127.0.0.1:0"))
-local ADDR = probe:getsockname()
-probe:close()
-
-say("Part I.1: a server accepts connections, says welcome and hangs up (part1/server, on " .. ADDR .. ")")
-local server = spawn(run, "part1/server", ADDR)
-
--- Wait until the server task is listening and waits in accept().
-while server:status() ~= "waiting: accept" do
-  sleep(0.01)
+-- start runs a server script as a background task on a free loopback port
+-- (so the tour never clashes with a server you already run on 1234) and
+-- returns once it waits in accept(), with its task and address.
+local function start(script, ...)
+  local probe = assert(socket.listen("127.0.0.1:0"))
+  local addr = probe:getsockname()
+  probe:close()
+  local server = spawn(run, script, addr, ...)
+  while server:status() ~= "waiting: accept" do
+    sleep(0.01)
+  end
+  return server, addr
 end
+
+say("Part I.1: a server accepts connections, says welcome and hangs up (part1/server)")
+local server, ADDR = start("part1/server")
 
 say("Part I.2: a client reads the message with recv(1024) (part1/client)")
 run("part1/client", ADDR)
@@ -36,4 +39,17 @@ say("Part I.4.3: gather the pieces until the server closes (part1/client_stream)
 run("part1/client_stream", ADDR)
 
 server:cancel()
-say("Tour done. Try `netplay run part1/server` in one terminal and `netplay run part1/client` in another.")
+
+say("Part II.1: a 10-byte header before each message says how long it is (part2/header_server, interval 0)")
+local header_server, ADDR2 = start("part2/header_server", "0")
+
+say("Part II.2: the client reads the header, then exactly that many bytes (part2/header_client)")
+run("part2/header_client", ADDR2)
+header_server:cancel()
+
+say("Part II.4: the server sends the time every 0.05 s; the client shows three messages and leaves")
+local time_server, ADDR3 = start("part2/header_server", "0.05")
+run("part2/header_client", ADDR3, "3")
+time_server:cancel()
+
+say("Tour done. Try `netplay run part1/server` in one terminal and `netplay run part1/client` in another, or `netplay list`.")

@@ -16,6 +16,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"netplay/runtime/framing"
 	"netplay/runtime/host"
 	"netplay/runtime/netio"
 )
@@ -28,6 +29,7 @@ var Modules = []host.Module{
 	{Name: "timer", Loader: OpenTimer, Globals: []string{"sleep", "now", "monotonic", "after", "every"}},
 	{Name: "script", Loader: OpenScript, Globals: []string{"run"}},
 	{Name: "trace", Loader: OpenTrace},
+	{Name: "frame", Loader: OpenFrame},
 }
 
 // NewHost returns a host with every netplay module installed.
@@ -57,12 +59,22 @@ func pushIOError(L *lua.LState, err error, partial []byte) int {
 		}
 	}
 	L.Push(lua.LNil)
-	L.Push(lua.LString(netio.Message(err)))
+	L.Push(lua.LString(errorMessage(err)))
 	if partial != nil {
 		L.Push(lua.LString(partial))
 		return 3
 	}
 	return 2
+}
+
+// errorMessage is the short string a script sees for err: a codec's
+// message as it is, the socket errors through netio.Message.
+func errorMessage(err error) string {
+	var fe *framing.FormatError
+	if errors.As(err, &fe) || errors.Is(err, framing.ErrFrameTooLarge) {
+		return err.Error()
+	}
+	return netio.Message(err)
 }
 
 // checkSeconds reads a duration in seconds at n: a number >= 0.

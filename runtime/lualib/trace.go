@@ -35,14 +35,20 @@ type Tracer struct {
 // NewTracer returns a tracer writing to out.
 func NewTracer(out io.Writer) *Tracer { return &Tracer{out: out, now: time.Now} }
 
-// Tap is the netio.Tap that writes one line per event.
-func (t *Tracer) Tap(s *netio.Socket, dir netio.Direction, p []byte) {
+// Tap is the netio.Tap that writes one line per event: bytes as
+// "recv 8 ...", whole frames as "frame recv header(10) 22 ...".
+func (t *Tracer) Tap(s *netio.Socket, ev netio.Event) {
 	arrow, verb := "->", "send"
-	if dir == netio.Recv {
+	switch ev.Dir {
+	case netio.Recv:
 		arrow, verb = "<-", "recv"
+	case netio.FrameRecv:
+		arrow, verb = "<-", "frame recv "+ev.Codec
+	case netio.FrameSend:
+		verb = "frame send " + ev.Codec
 	}
 	line := fmt.Sprintf("%s #%d %s %s %s %s %d %s\n", t.now().Format("15:04:05.000000"), s.ID(),
-		addrString(s.LocalAddr()), arrow, addrString(s.RemoteAddr()), verb, len(p), ShowBytes(p, traceShown))
+		addrString(s.LocalAddr()), arrow, addrString(s.RemoteAddr()), verb, len(ev.Data), ShowBytes(ev.Data, traceShown))
 	t.mu.Lock()
 	io.WriteString(t.out, line)
 	t.mu.Unlock()

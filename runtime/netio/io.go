@@ -334,3 +334,56 @@ func (s *Socket) RecvFrom(ctx context.Context, n int) ([]byte, net.Addr, error) 
 	}
 	return p[:k], from, nil
 }
+
+// Buffered returns a copy of the bytes buffered and not yet received, and
+// whether the peer has closed. Frame decoders written in Lua read through
+// it (they cannot run while the interpreter lock is released).
+func (s *Socket) Buffered() (data []byte, eof bool) {
+	s.rsem <- struct{}{}
+	defer release(s.rsem)
+	return bytes.Clone(s.rb.Bytes()), s.eof
+}
+
+// Discard drops the first n buffered bytes (a Lua decoder used them).
+func (s *Socket) Discard(n int) {
+	s.rsem <- struct{}{}
+	defer release(s.rsem)
+	s.rb.Consume(min(n, s.rb.Len()))
+}
+
+// ReadMore reads once from the connection into the buffer, waiting until
+// some bytes arrive; at EOF it returns ErrClosed. limit bounds the buffer:
+// with limit or more bytes buffered it returns ErrTooLong at once.
+func (s *Socket) ReadMore(ctx context.Context, limit int) error {
+	c, err := s.streamOnly()
+	if err != nil {
+		return err
+	}
+	if err := acquire(ctx, s.rsem); err != nil {
+		return err
+	}
+	defer release(s.rsem)
+	start := s.rb.Len()
+	return s.fillUntil(ctx, c,
+		func() int { return minReadSize },
+		func(buf []byte, _ bool) (bool, error) {
+			if len(buf) > start {
+				return true, nil
+			}
+			if len(buf) >= limit {
+				return false, ErrTooLong
+			}
+			return false, nil
+		})
+}
+
+// ObserveFrame reports a whole frame to the socket's tap (FrameRecv or
+// FrameSend), so a trace shows where each frame begins and ends.
+func (s *Socket) ObserveFrame(dir Direction, codec string, msg []byte) {
+	if t := s.tap.Load(); t != nil {
+		(*t)(s, Event{Dir: dir, Data: msg, Codec: codec})
+	}
+}
+
+// Tracing reports whether a tap is installed (to skip work for it).
+func (s *Socket) Tracing() bool { return s.tap.Load() != nil }

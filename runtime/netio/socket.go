@@ -35,17 +35,28 @@ var (
 	ErrSocketClosed = errors.New("socket is closed")
 )
 
-// Direction tells a Tap which way bytes went.
+// Direction tells a Tap what an Event is.
 type Direction int
 
-// Directions for Tap.
+// Directions of events: bytes read or written, and whole frames a codec
+// found or sent.
 const (
 	Recv Direction = iota
 	Send
+	FrameRecv
+	FrameSend
 )
 
-// Tap sees every byte a socket reads or writes (the wire trace hooks in here).
-type Tap func(s *Socket, dir Direction, p []byte)
+// Event is one thing a socket did: bytes on the wire, or a whole frame.
+type Event struct {
+	Dir   Direction
+	Data  []byte
+	Codec string // for frame events: the codec's name
+}
+
+// Tap sees every byte a socket reads or writes and every frame a framed
+// socket receives or sends (the wire trace hooks in here).
+type Tap func(s *Socket, ev Event)
 
 var lastID atomic.Int64
 
@@ -170,7 +181,7 @@ func (s *Socket) SetTap(t Tap) {
 
 func (s *Socket) observe(dir Direction, p []byte) {
 	if t := s.tap.Load(); t != nil && len(p) > 0 {
-		(*t)(s, dir, p)
+		(*t)(s, Event{Dir: dir, Data: p})
 	}
 }
 

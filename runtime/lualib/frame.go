@@ -1,0 +1,484 @@
+package lualib
+
+// The frame module: message framing over a stream socket.
+//
+//	frame.header([width=10][, opts])  frame.u8/u16/u32/u64([opts])
+//	frame.varint([opts])  frame.line([delim="\n"][, opts])
+//	frame.netstring([opts])  frame.fixed(n[, opts])
+//	frame.new{encode = fn, decode = fn[, name = s]}   (a codec in Lua)
+//	frame.wrap(sock, codec[, {max = bytes}]) -> framed socket
+//	opts: {max = bytes, little = true (u16/u32/u64 only)}
+//
+//	codec:encode(msg) -> bytes | nil, err
+//	codec:decode(buf) -> msg, used | nil (need more) | nil, err
+//	f:send(msg) -> true | nil, err     f:recv() -> msg | nil, err, partial
+//	f:frames() -> iterator             f:close()     f.sock  f.codec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/framing"
+	"netplay/runtime/host"
+	"netplay/runtime/netio"
+)
+
+// CodecTypeName and FramedTypeName name the frame module's metatables.
+const (
+	CodecTypeName  = "netplay.codec"
+	FramedTypeName = "netplay.framed"
+)
+
+// luaCodecSlack is how far past the maximum frame size a Lua codec's
+// buffer may grow (room for its header) before the frame is refused.
+const luaCodecSlack = 1024
+
+var frameFuncs = map[string]lua.LGFunction{
+	"header":    frameHeader,
+	"u8":        frameUint(1),
+	"u16":       frameUint(2),
+	"u32":       frameUint(4),
+	"u64":       frameUint(8),
+	"varint":    frameVarint,
+	"line":      frameLine,
+	"netstring": frameNetstring,
+	"fixed":     frameFixed,
+	"new":       frameNew,
+	"wrap":      frameWrap,
+}
+
+var codecMethods = map[string]lua.LGFunction{
+	"encode": codecEncode,
+	"decode": codecDecode,
+}
+
+var framedMethods = map[string]lua.LGFunction{
+	"send":   framedSend,
+	"recv":   framedRecv,
+	"frames": framedFrames,
+	"close":  framedClose,
+}
+
+// codec is a codec value: a Go codec (made for any maximum) or one written
+// in Lua.
+type codec struct {
+	name     string
+	max      int
+	make     func(max int) (framing.Codec, error) // nil for a Lua codec
+	encodeFn *lua.LFunction                       // Lua codecs
+	decodeFn *lua.LFunction
+}
+
+// framed is a socket read and written through a codec.
+type framed struct {
+	sock   *netio.Socket
+	sockUD lua.LValue
+	codec  *codec
+	codecV lua.LValue
+	goc    framing.Codec // nil for a Lua codec
+	max    int
+}
+
+// OpenFrame is the loader of the frame module.
+func OpenFrame(L *lua.LState) int {
+	newType(L, CodecTypeName, codecMethods, map[string]lua.LGFunction{"__tostring": codecString})
+	mt := L.NewTypeMetatable(FramedTypeName)
+	L.SetField(mt, "__index", L.NewFunction(framedIndex))
+	L.SetField(mt, "__tostring", L.NewFunction(framedString))
+	L.SetField(mt, "__name", lua.LString(FramedTypeName))
+	L.SetField(mt, "methods", L.SetFuncs(L.NewTable(), framedMethods))
+	L.Push(L.SetFuncs(L.NewTable(), frameFuncs))
+	return 1
+}
+
+// codecOpts reads the options table at n: max and little.
+func codecOpts(L *lua.LState, n int) (max int, little bool) {
+	max = framing.DefaultMax
+	if L.Get(n) == lua.LNil {
+		return max, false
+	}
+	opts := L.CheckTable(n)
+	if v := opts.RawGetString("max"); v != lua.LNil {
+		m, ok := v.(lua.LNumber)
+		if !ok || m < 1 || float64(m) != float64(int(m)) {
+			L.ArgError(n, "max must be a whole number >= 1")
+		}
+		max = int(m)
+	}
+	return max, lua.LVAsBool(opts.RawGetString("little"))
+}
+
+// pushGoCodec makes a codec value from a constructor, checking it once.
+func pushGoCodec(L *lua.LState, argn int, max int, mk func(max int) (framing.Codec, error)) int {
+	c, err := mk(max)
+	if err != nil {
+		L.ArgError(argn, err.Error())
+	}
+	L.Push(newUserData(L, &codec{name: c.Name(), max: max, make: mk}, CodecTypeName))
+	return 1
+}
+
+// frameHeader implements frame.header([width=10][, opts]) -> codec: the
+// tutorial's ASCII decimal length, left-aligned and space-padded.
+func frameHeader(L *lua.LState) int {
+	width := L.OptInt(1, 10)
+	max, _ := codecOpts(L, 2)
+	return pushGoCodec(L, 1, max, func(max int) (framing.Codec, error) { return framing.Header(width, max) })
+}
+
+// frameUint makes frame.u8/u16/u32/u64([opts]) -> codec: a binary length
+// prefix, big-endian unless opts.little.
+func frameUint(size int) lua.LGFunction {
+	return func(L *lua.LState) int {
+		max, little := codecOpts(L, 1)
+		return pushGoCodec(L, 1, max, func(max int) (framing.Codec, error) { return framing.Uint(size, little, max) })
+	}
+}
+
+// frameVarint implements frame.varint([opts]) -> codec: a protobuf
+// base-128 length prefix.
+func frameVarint(L *lua.LState) int {
+	max, _ := codecOpts(L, 1)
+	return pushGoCodec(L, 1, max, func(max int) (framing.Codec, error) { return framing.Varint(max), nil })
+}
+
+// frameLine implements frame.line([delim="\n"][, opts]) -> codec: frames
+// end with delim, which decode strips ("\n" also strips a "\r" before it).
+func frameLine(L *lua.LState) int {
+	delim := L.OptString(1, "\n")
+	max, _ := codecOpts(L, 2)
+	return pushGoCodec(L, 1, max, func(max int) (framing.Codec, error) { return framing.Line(delim, max) })
+}
+
+// frameNetstring implements frame.netstring([opts]) -> codec: "5:hello,".
+func frameNetstring(L *lua.LState) int {
+	max, _ := codecOpts(L, 1)
+	return pushGoCodec(L, 1, max, func(max int) (framing.Codec, error) { return framing.Netstring(max), nil })
+}
+
+// frameFixed implements frame.fixed(n[, opts]) -> codec: every frame is n
+// bytes.
+func frameFixed(L *lua.LState) int {
+	n := L.CheckInt(1)
+	max, _ := codecOpts(L, 2)
+	if max < n {
+		max = n
+	}
+	return pushGoCodec(L, 1, max, func(max int) (framing.Codec, error) { return framing.Fixed(n, max) })
+}
+
+// frameNew implements frame.new{encode = fn, decode = fn[, name = s]} ->
+// codec. encode(msg) returns the bytes; decode(buf) returns msg, used, or
+// nil when it needs more bytes, or nil, err for bad input.
+func frameNew(L *lua.LState) int {
+	spec := L.CheckTable(1)
+	enc, ok1 := spec.RawGetString("encode").(*lua.LFunction)
+	dec, ok2 := spec.RawGetString("decode").(*lua.LFunction)
+	if !ok1 || !ok2 {
+		L.ArgError(1, "codec needs encode and decode functions")
+	}
+	name := "lua"
+	if s, ok := spec.RawGetString("name").(lua.LString); ok {
+		name = string(s)
+	}
+	max, _ := codecOpts(L, 2)
+	L.Push(newUserData(L, &codec{name: name, max: max, encodeFn: enc, decodeFn: dec}, CodecTypeName))
+	return 1
+}
+
+func checkCodec(L *lua.LState, n int) *codec {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if c, ok := ud.Value.(*codec); ok {
+			return c
+		}
+	}
+	L.ArgError(n, "codec expected")
+	return nil
+}
+
+func checkFramed(L *lua.LState, n int) *framed {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if f, ok := ud.Value.(*framed); ok {
+			return f
+		}
+	}
+	L.ArgError(n, "framed socket expected")
+	return nil
+}
+
+// encode frames msg with c (at maximum max).
+func (c *codec) encode(L *lua.LState, msg string, max int) ([]byte, error) {
+	if c.make == nil {
+		if len(msg) > max {
+			return nil, framing.ErrFrameTooLarge
+		}
+		L.Push(c.encodeFn)
+		L.Push(lua.LString(msg))
+		L.Call(1, 1)
+		out := L.Get(-1)
+		L.Pop(1)
+		s, ok := out.(lua.LString)
+		if !ok {
+			L.RaiseError("codec %s: encode returned %s, not a string", c.name, out.Type())
+		}
+		return []byte(s), nil
+	}
+	gc, err := c.make(max)
+	if err != nil {
+		return nil, err
+	}
+	return gc.Encode(nil, []byte(msg))
+}
+
+// decodeLua calls a Lua codec's decode(buf): msg, used | nil | nil, err.
+func (c *codec) decodeLua(L *lua.LState, buf []byte, max int) (used int, msg []byte, err error) {
+	L.Push(c.decodeFn)
+	L.Push(lua.LString(buf))
+	L.Call(1, 2)
+	m, u := L.Get(-2), L.Get(-1)
+	L.Pop(2)
+	switch m := m.(type) {
+	case lua.LString:
+		n, ok := u.(lua.LNumber)
+		if !ok || n < 1 || int(n) > len(buf) {
+			L.RaiseError("codec %s: decode must return msg, used (1..%d), got used %s", c.name, len(buf), u.String())
+		}
+		if len(m) > max {
+			return 0, nil, framing.ErrFrameTooLarge
+		}
+		return int(n), []byte(m), nil
+	case *lua.LNilType:
+		if u == lua.LNil {
+			return 0, nil, nil
+		}
+		return 0, nil, errors.New(u.String())
+	}
+	L.RaiseError("codec %s: decode returned %s, not a string or nil", c.name, m.Type())
+	return 0, nil, nil
+}
+
+// codecEncode implements codec:encode(msg) -> bytes | nil, err.
+func codecEncode(L *lua.LState) int {
+	c := checkCodec(L, 1)
+	out, err := c.encode(L, L.CheckString(2), c.max)
+	if err != nil {
+		return pushFrameError(L, err, nil)
+	}
+	L.Push(lua.LString(out))
+	return 1
+}
+
+// codecDecode implements codec:decode(buf) -> msg, used | nil | nil, err.
+func codecDecode(L *lua.LState) int {
+	c := checkCodec(L, 1)
+	buf := []byte(L.CheckString(2))
+	var used int
+	var msg []byte
+	var err error
+	if c.make == nil {
+		used, msg, err = c.decodeLua(L, buf, c.max)
+	} else {
+		gc, merr := c.make(c.max)
+		if merr != nil {
+			L.RaiseError("%s", merr.Error())
+		}
+		used, msg, err = gc.Decode(buf)
+	}
+	switch {
+	case err != nil:
+		return pushFrameError(L, err, nil)
+	case used == 0:
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LString(msg))
+	L.Push(lua.LNumber(used))
+	return 2
+}
+
+// pushFrameError is pushIOError for framed I/O: a codec's own message
+// ("bad header: ...") is kept as is, and a buffer that outgrew the
+// maximum is "frame too large".
+func pushFrameError(L *lua.LState, err error, partial []byte) int {
+	if errors.Is(err, netio.ErrTooLong) {
+		err = framing.ErrFrameTooLarge
+	}
+	return pushIOError(L, err, partial)
+}
+
+// frameWrap implements frame.wrap(sock, codec[, {max = bytes}]) -> framed
+// socket. Bytes the socket already buffered are read first.
+func frameWrap(L *lua.LState) int {
+	s := checkSocket(L, 1)
+	c := checkCodec(L, 2)
+	max, _ := codecOpts(L, 3)
+	if L.Get(3) == lua.LNil {
+		max = c.max
+	}
+	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
+	if c.make != nil {
+		gc, err := c.make(max)
+		if err != nil {
+			L.ArgError(3, err.Error())
+		}
+		f.goc = gc
+	}
+	L.Push(newUserData(L, f, FramedTypeName))
+	return 1
+}
+
+// framedIndex implements f.sock, f.codec and the methods.
+func framedIndex(L *lua.LState) int {
+	f := checkFramed(L, 1)
+	switch key := L.CheckString(2); key {
+	case "sock":
+		L.Push(f.sockUD)
+	case "codec":
+		L.Push(f.codecV)
+	default:
+		mt := L.GetTypeMetatable(FramedTypeName)
+		L.Push(L.GetField(L.GetField(mt, "methods"), key))
+	}
+	return 1
+}
+
+// framedSend implements f:send(msg) -> true | nil, err.
+func framedSend(L *lua.LState) int {
+	f := checkFramed(L, 1)
+	if f.sock.Closed() {
+		L.ArgError(1, "socket is closed")
+	}
+	out, err := f.codec.encode(L, L.CheckString(2), f.max)
+	if err != nil {
+		return pushFrameError(L, err, nil)
+	}
+	if f.sock.Tracing() {
+		f.sock.ObserveFrame(netio.FrameSend, f.codec.name, []byte(L.CheckString(2)))
+	}
+	block(L, "send", func(ctx context.Context) { _, err = f.sock.Send(ctx, out) })
+	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// recv receives one frame; err carries partial bytes when it fails.
+func (f *framed) recv(L *lua.LState) (msg, partial []byte, err error) {
+	if f.sock.Closed() {
+		L.ArgError(1, "socket is closed")
+	}
+	if f.goc == nil {
+		msg, partial, err = f.recvLua(L)
+	} else {
+		msg, partial, err = f.recvGo(L)
+	}
+	if err == nil && f.sock.Tracing() {
+		f.sock.ObserveFrame(netio.FrameRecv, f.codec.name, msg)
+	}
+	return msg, partial, err
+}
+
+// recvGo decodes in Go. A frame already buffered is returned without
+// releasing the interpreter lock (the framed fast path).
+func (f *framed) recvGo(L *lua.LState) (msg, partial []byte, err error) {
+	msg, ok, err := f.sock.TryFrame(f.goc.Decode)
+	if ok {
+		return msg, nil, err
+	}
+	block(L, "recv frame", func(ctx context.Context) { msg, partial, err = f.sock.RecvFrame(ctx, f.goc.Decode) })
+	return msg, partial, err
+}
+
+// recvLua runs a Lua decoder over the socket's buffer, reading more with
+// the lock released until it finds a frame.
+func (f *framed) recvLua(L *lua.LState) (msg, partial []byte, err error) {
+	for {
+		buf, eof := f.sock.Buffered()
+		if len(buf) > 0 {
+			used, m, derr := f.codec.decodeLua(L, buf, f.max)
+			if derr != nil {
+				return nil, buf, derr
+			}
+			if used > 0 {
+				f.sock.Discard(used)
+				return m, nil, nil
+			}
+		}
+		if eof {
+			f.sock.Discard(len(buf))
+			return nil, buf, netio.ErrClosed
+		}
+		block(L, "recv frame", func(ctx context.Context) { err = f.sock.ReadMore(ctx, f.max+luaCodecSlack) })
+		if err != nil {
+			buf, _ := f.sock.Buffered()
+			if errors.Is(err, netio.ErrClosed) {
+				continue // decode what is left once more, then report
+			}
+			return nil, buf, err
+		}
+	}
+}
+
+// framedRecv implements f:recv() -> msg | nil, err, partial. At the end of
+// the stream err is "closed" and partial the bytes of an unfinished frame
+// ("" after a whole number of frames).
+func framedRecv(L *lua.LState) int {
+	msg, partial, err := checkFramed(L, 1).recv(L)
+	if err != nil {
+		if partial == nil {
+			partial = []byte{}
+		}
+		return pushFrameError(L, err, partial)
+	}
+	L.Push(lua.LString(msg))
+	return 1
+}
+
+// framedFrames implements f:frames() -> iterator: for msg in f:frames()
+// ends at a clean end of stream and raises on anything else (a timeout, a
+// bad header, the peer closing in the middle of a frame).
+func framedFrames(L *lua.LState) int {
+	f := checkFramed(L, 1)
+	L.Push(L.NewFunction(f.next))
+	return 1
+}
+
+// next is the frames() iterator.
+func (f *framed) next(L *lua.LState) int {
+	msg, partial, err := f.recv(L)
+	switch {
+	case err == nil:
+		L.Push(lua.LString(msg))
+	case errors.Is(err, netio.ErrClosed) && len(partial) == 0:
+		L.Push(lua.LNil)
+	case errors.Is(err, netio.ErrClosed):
+		L.RaiseError("closed in the middle of a frame (%d bytes of it received)", len(partial))
+	default:
+		pushFrameError(L, err, nil)
+		L.RaiseError("%s", L.Get(-1).String())
+	}
+	return 1
+}
+
+// framedClose implements f:close(): closes the socket.
+func framedClose(L *lua.LState) int {
+	f := checkFramed(L, 1)
+	f.sock.Close()
+	host.Of(L).Untrack(f.sock)
+	return 0
+}
+
+func codecString(L *lua.LState) int {
+	L.Push(lua.LString("<codec " + checkCodec(L, 1).name + ">"))
+	return 1
+}
+
+func framedString(L *lua.LState) int {
+	f := checkFramed(L, 1)
+	L.Push(lua.LString(fmt.Sprintf("<framed %s %s>", f.codec.name, SocketString(f.sock))))
+	return 1
+}
