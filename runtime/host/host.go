@@ -240,6 +240,17 @@ func (h *Host) Track(c io.Closer) {
 	h.state.Unlock()
 }
 
+// TrackFor registers a resource as owned by t; it needs no interpreter
+// lock. A wait function that opens a socket tracks it at once with
+// TrackFor(c, TaskFrom(ctx)), so a cancellation arriving before the task
+// holds the lock again cannot leak it: the cancelled task closes what it
+// owns.
+func (h *Host) TrackFor(c io.Closer, t *Task) {
+	h.state.Lock()
+	h.resources[c] = t
+	h.state.Unlock()
+}
+
 // Untrack forgets a resource; its Close has been called by its user.
 func (h *Host) Untrack(c io.Closer) {
 	h.state.Lock()

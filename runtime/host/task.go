@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 
@@ -45,6 +46,10 @@ type SpawnOptions struct {
 
 // ID is the task's number, unique within its host.
 func (t *Task) ID() int { return t.id }
+
+// Own makes t the owner of resource c (see Host.TrackFor); safe without
+// the interpreter lock.
+func (t *Task) Own(c io.Closer) { t.host.TrackFor(c, t) }
 
 // Name is the task's label.
 func (t *Task) Name() string { return t.name }
@@ -91,6 +96,15 @@ func (t *Task) Result() ([]lua.LValue, error) { return t.results, t.err }
 // Cancelled reports whether the task ended because it was cancelled.
 func (t *Task) Cancelled() bool { return errors.Is(t.err, ErrCancelled) }
 
+type taskKey struct{}
+
+// TaskFrom returns the task whose context ctx is (the one Block passes to
+// its wait function), or nil.
+func TaskFrom(ctx context.Context) *Task {
+	t, _ := ctx.Value(taskKey{}).(*Task)
+	return t
+}
+
 // Spawn starts fn(args...) as a new task. It can be called from Lua (with
 // the interpreter lock held) or from Go (without it). Sockets among args are
 // handed to the new task.
@@ -107,7 +121,8 @@ func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task
 	if t.prefix == "" {
 		t.prefix = fmt.Sprintf("task %d", t.id)
 	}
-	t.ctx, t.cancel = context.WithCancel(h.ctx)
+	ctx, cancel := context.WithCancel(h.ctx)
+	t.ctx, t.cancel = context.WithValue(ctx, taskKey{}, t), cancel
 	for _, a := range args {
 		if ud, ok := a.(*lua.LUserData); ok {
 			if c, ok := ud.Value.(interface{ Close() error }); ok {

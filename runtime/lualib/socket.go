@@ -113,6 +113,17 @@ func block(L *lua.LState, what string, io func(ctx context.Context)) {
 	host.Of(L).Block(L, what, io)
 }
 
+// trackNew makes the task a socket was opened for its owner at once, from
+// inside a wait function: if the task is cancelled before it holds the
+// interpreter lock again, the socket is still closed with it.
+func trackNew(ctx context.Context, s *netio.Socket) {
+	if s != nil {
+		if t := host.TaskFrom(ctx); t != nil {
+			t.Own(s)
+		}
+	}
+}
+
 // socketNew implements socket.socket([family[, type]]) -> sock.
 func socketNew(L *lua.LState) int {
 	family := L.OptInt(1, netio.AF_INET)
@@ -162,6 +173,7 @@ func socketConnect(L *lua.LState) int {
 	var err error
 	block(L, "connect "+addr, func(ctx context.Context) {
 		s, err = netio.Dial(ctx, addr, timeout)
+		trackNew(ctx, s)
 	})
 	if err != nil {
 		return pushIOError(L, err, nil)
@@ -244,7 +256,10 @@ func sockAccept(L *lua.LState) int {
 	s := checkOpenSocket(L)
 	var c *netio.Socket
 	var err error
-	block(L, "accept", func(ctx context.Context) { c, err = s.Accept(ctx) })
+	block(L, "accept", func(ctx context.Context) {
+		c, err = s.Accept(ctx)
+		trackNew(ctx, c)
+	})
 	if err != nil {
 		return pushIOError(L, err, nil)
 	}

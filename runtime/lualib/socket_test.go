@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -159,9 +160,23 @@ func TestTaskErrorLeavesOthersRunning(t *testing.T) {
 	}
 }
 
-// No goroutine outlives the script: tasks, timers, accept loops and
-// connections all end with it.
+// openFDs counts the process's open file descriptors, after making sure
+// the network poller (which keeps its own descriptors) is running.
+func openFDs(t *testing.T) int {
+	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+		ln.Close()
+	}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(entries)
+}
+
+// No goroutine or file descriptor outlives the script: tasks, timers,
+// accept loops and connections all end with it.
 func TestNoGoroutinesRemainAfterScript(t *testing.T) {
+	fds := openFDs(t)
 	func() {
 		var stdout, stderr luatest.Buffer
 		h := luatest.NewHost(t, &stdout, &stderr)
@@ -181,9 +196,15 @@ func TestNoGoroutinesRemainAfterScript(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.Spawn(fn, nil, hostOptions("main"))
+		for len(h.Tasks()) < 6 { // main, accept loop, 3 handlers, 2 timers
+			runtime.Gosched()
+		}
 		if err := h.Shutdown(5 * time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}()
 	goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	if now := openFDs(t); now != fds {
+		t.Fatalf("%d file descriptors open after the script, %d before", now, fds)
+	}
 }
