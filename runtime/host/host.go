@@ -220,7 +220,11 @@ func (h *Host) Block(L *lua.LState, what string, wait func(ctx context.Context))
 	}
 	cur := L.G.CurrentThread
 	t.setBlockedOn(what)
+	flushes := t.takeBeforeWait()
 	h.mu.Unlock()
+	for _, flush := range flushes {
+		flush(t.ctx)
+	}
 	wait(t.ctx)
 	h.lock()
 	h.current = t

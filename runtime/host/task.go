@@ -25,6 +25,10 @@ type Task struct {
 
 	blockedOn atomic.Pointer[string]
 
+	// beforeWait are flushes to run before the task next waits, keyed by
+	// what they flush; only touched with the lock held.
+	beforeWait map[any]func(ctx context.Context)
+
 	// Set before done is closed; read after.
 	results []lua.LValue
 	err     error
@@ -50,6 +54,30 @@ func (t *Task) ID() int { return t.id }
 // Own makes t the owner of resource c (see Host.TrackFor); safe without
 // the interpreter lock.
 func (t *Task) Own(c io.Closer) { t.host.TrackFor(c, t) }
+
+// BeforeWait registers fn (under key, once) to run, without the
+// interpreter lock, before the task next waits for anything and when it
+// ends. Deferred socket output is flushed this way, so a task never sleeps
+// or waits elsewhere with replies held back. Call with the lock held.
+func (t *Task) BeforeWait(key any, fn func(ctx context.Context)) {
+	if t.beforeWait == nil {
+		t.beforeWait = make(map[any]func(ctx context.Context))
+	}
+	t.beforeWait[key] = fn
+}
+
+// takeBeforeWait returns and clears the registered functions.
+func (t *Task) takeBeforeWait() []func(ctx context.Context) {
+	if len(t.beforeWait) == 0 {
+		return nil
+	}
+	fns := make([]func(ctx context.Context), 0, len(t.beforeWait))
+	for _, fn := range t.beforeWait {
+		fns = append(fns, fn)
+	}
+	clear(t.beforeWait)
+	return fns
+}
 
 // Name is the task's label.
 func (t *Task) Name() string { return t.name }
@@ -153,6 +181,13 @@ func (t *Task) run(th *lua.LState, fn *lua.LFunction, args []lua.LValue) {
 		}
 	}
 	th.SetTop(0)
+	if fns := t.takeBeforeWait(); fns != nil {
+		h.mu.Unlock()
+		for _, fn := range fns {
+			fn(t.ctx)
+		}
+		h.lock()
+	}
 	t.finish(results, err)
 	h.current = nil
 	h.mu.Unlock()

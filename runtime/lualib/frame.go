@@ -358,6 +358,13 @@ func framedSend(L *lua.LState) int {
 	if f.sock.Tracing() {
 		f.sock.ObserveFrame(netio.FrameSend, f.codec.name, []byte(L.CheckString(2)))
 	}
+	if f.sock.Defer(out) {
+		// The peer has pipelined more requests: the reply goes out with the
+		// next write, before this task waits for anything.
+		host.Of(L).Current().BeforeWait(f.sock, f.flush)
+		L.Push(lua.LTrue)
+		return 1
+	}
 	block(L, "send", func(ctx context.Context) { _, err = f.sock.Send(ctx, out) })
 	if err != nil {
 		return pushIOError(L, err, nil)
@@ -365,6 +372,9 @@ func framedSend(L *lua.LState) int {
 	L.Push(lua.LTrue)
 	return 1
 }
+
+// flush writes output deferred by send.
+func (f *framed) flush(ctx context.Context) { f.sock.Flush(ctx) }
 
 // recv receives one frame; err carries partial bytes when it fails.
 func (f *framed) recv(L *lua.LState) (msg, partial []byte, err error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"time"
 )
 
 // maxDirectRead caps the buffer recv(n) reads into: recv returns "up to n".
@@ -51,6 +52,9 @@ func (s *Socket) Recv(ctx context.Context, n int) ([]byte, error) {
 	if s.eof || n == 0 {
 		return []byte{}, nil
 	}
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
 	p := make([]byte, min(n, maxDirectRead))
 	stop := watch(ctx, s.deadline(), c.SetReadDeadline)
 	k, err := c.Read(p)
@@ -84,6 +88,11 @@ func (s *Socket) fillUntil(ctx context.Context, c net.Conn, want func() int, rea
 		}
 		if s.eof {
 			return ErrClosed
+		}
+		if s.Pending() {
+			if err := s.Flush(ctx); err != nil {
+				return err
+			}
 		}
 		if stop == nil {
 			stop = watch(ctx, s.deadline(), c.SetReadDeadline)
@@ -249,6 +258,15 @@ func (s *Socket) Send(ctx context.Context, p []byte) (int, error) {
 		return 0, err
 	}
 	defer release(s.wsem)
+	if len(s.wbuf) > 0 {
+		// Deferred frames go first, in the same write.
+		s.wbuf = append(s.wbuf, p...)
+		err := s.writeDeferred(ctx, c)
+		if err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	stop := watch(ctx, s.deadline(), c.SetWriteDeadline)
 	n, err := c.Write(p)
 	stop()
@@ -257,6 +275,95 @@ func (s *Socket) Send(ctx context.Context, p []byte) (int, error) {
 		return n, s.ioError(ctx, err)
 	}
 	return n, nil
+}
+
+// maxDeferred bounds the output Defer may hold back.
+const maxDeferred = 64 << 10
+
+// Defer queues p to be written later, in one write with what follows,
+// instead of a write system call now; it is how a framed reply to a
+// pipelined request avoids a syscall per frame. It succeeds only when the
+// peer has already sent more input (so the program will read, and so
+// flush, again soon), no other writer is busy and the queue stays within
+// its bound; otherwise the caller sends as usual. The queue is written
+// before the socket next reads from the connection, by any Send, by Flush
+// and by Close.
+func (s *Socket) Defer(p []byte) bool {
+	if !s.hasBufferedInput() {
+		return false
+	}
+	select {
+	case s.wsem <- struct{}{}:
+	default:
+		return false
+	}
+	defer release(s.wsem)
+	if len(s.wbuf)+len(p) > maxDeferred {
+		return false
+	}
+	s.wbuf = append(s.wbuf, p...)
+	s.pending.Store(int64(len(s.wbuf)))
+	return true
+}
+
+// hasBufferedInput reports, without waiting, whether received bytes are
+// buffered and no reader is busy.
+func (s *Socket) hasBufferedInput() bool {
+	select {
+	case s.rsem <- struct{}{}:
+	default:
+		return false
+	}
+	defer release(s.rsem)
+	return s.rb.Len() > 0
+}
+
+// Pending reports whether deferred output waits to be written.
+func (s *Socket) Pending() bool { return s.pending.Load() > 0 }
+
+// Flush writes the deferred output.
+func (s *Socket) Flush(ctx context.Context) error {
+	if !s.Pending() {
+		return nil
+	}
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return ErrNotConnected
+	}
+	if err := acquire(ctx, s.wsem); err != nil {
+		return err
+	}
+	defer release(s.wsem)
+	return s.writeDeferred(ctx, c)
+}
+
+// writeDeferred writes and empties wbuf; the caller holds wsem.
+func (s *Socket) writeDeferred(ctx context.Context, c net.Conn) error {
+	stop := watch(ctx, s.deadline(), c.SetWriteDeadline)
+	n, err := c.Write(s.wbuf)
+	stop()
+	s.observe(Send, s.wbuf[:n])
+	s.wbuf = s.wbuf[:0]
+	if cap(s.wbuf) > maxDeferred {
+		s.wbuf = nil
+	}
+	s.pending.Store(0)
+	if err != nil {
+		return s.ioError(ctx, err)
+	}
+	return nil
+}
+
+// flushBeforeClose writes deferred output, waiting at most a second.
+func (s *Socket) flushBeforeClose() {
+	if !s.Pending() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s.Flush(ctx)
 }
 
 // packet returns the socket's packet connection, binding a fresh datagram

@@ -79,6 +79,9 @@ type Socket struct {
 
 	rsem chan struct{} // one reader at a time
 	wsem chan struct{} // one writer at a time
+	wbuf []byte        // deferred output (see Defer); guarded by wsem
+	// pending is len(wbuf), readable without wsem.
+	pending atomic.Int64
 	rb   readBuffer    // guarded by rsem
 	eof  bool          // guarded by rsem
 
@@ -248,6 +251,10 @@ func (s *Socket) IsListening() bool {
 // Close closes the socket; blocked calls on it return ErrClosed. Closing
 // twice is harmless.
 func (s *Socket) Close() error {
+	if s.closed.Load() {
+		return nil
+	}
+	s.flushBeforeClose()
 	if s.closed.Swap(true) {
 		return nil
 	}

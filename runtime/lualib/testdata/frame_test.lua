@@ -172,3 +172,43 @@ function test_misuse_raises()
     eq(err:gsub("^<string>:%d+: ", ""), case[2], "case " .. i)
   end
 end
+
+-- A reply to a pipelined request may be held back to share a write with
+-- the next one; it must still go out before the task waits for anything,
+-- ends, or closes the socket, and in order with plain sends.
+function test_deferred_replies_are_never_held_back()
+  local c, s = pair()
+  local fc = frame.wrap(c, frame.line())
+  c:settimeout(5)
+  local cases = {
+    {"then sleeps", function(f) f:send("r1"); sleep(30) end},
+    {"then ends", function(f) f:send("r1") end},
+    {"then closes", function(f) f:send("r1"); f:close() end},
+    {"then sends raw", function(f) f:send("r1"); f.sock:sendall("raw\n"); sleep(30) end},
+    {"then waits on a join", function(f)
+      f:send("r1")
+      sleeper = spawn(sleep, 30)
+      sleeper:join()
+    end},
+  }
+  for _, case in ipairs(cases) do
+    local name, after = case[1], case[2]
+    local srv = assert(socket.listen("127.0.0.1:0"))
+    local client = assert(socket.connect(srv:getsockname()))
+    client:settimeout(5)
+    local conn = srv:accept()
+    client:sendall("q1\nq2\n") -- two requests in one write: q2 is buffered when r1 is sent
+    local server = spawn(function(sock)
+      local f = frame.wrap(sock, frame.line())
+      eq(f:recv(), "q1")
+      assert(f.sock:recv_exactly(1), "buffer q2's first byte") -- input is still buffered
+      after(f)
+    end, conn)
+    eq(client:recv_until("\n"), "r1", name)
+    if name == "then sends raw" then eq(client:recv_until("\n"), "raw", name .. ": order") end
+    server:cancel()
+    server:join()
+    if sleeper then sleeper:cancel() end
+    srv:close()
+  end
+end
