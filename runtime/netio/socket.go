@@ -82,8 +82,8 @@ type Socket struct {
 	wbuf []byte        // deferred output (see Defer); guarded by wsem
 	// pending is len(wbuf), readable without wsem.
 	pending atomic.Int64
-	rb   readBuffer    // guarded by rsem
-	eof  bool          // guarded by rsem
+	rb      readBuffer // guarded by rsem
+	eof     bool       // guarded by rsem
 
 	tap atomic.Pointer[Tap]
 }
