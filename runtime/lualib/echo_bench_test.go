@@ -59,48 +59,32 @@ func startLuaServer(b *testing.B, code string) string {
 
 // startGoEchoServer is the same echo in plain Go.
 func startGoEchoServer(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	b.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r, w := bufio.NewReader(c), bufio.NewWriter(c)
-				header := make([]byte, 10)
-				for {
-					if _, err := io.ReadFull(r, header); err != nil {
-						return
-					}
-					n, err := strconv.Atoi(strings.TrimRight(string(header), " "))
-					if err != nil {
-						return
-					}
-					body := make([]byte, n)
-					if _, err := io.ReadFull(r, body); err != nil {
-						return
-					}
-					w.Write(header)
-					w.Write(body)
-					if r.Buffered() == 0 {
-						w.Flush()
-					}
-				}
-			}()
+	return luatest.ServeTCP(b, goEcho).String()
+}
+
+// goEcho echoes header frames on one connection, flushing when no more
+// input is buffered.
+func goEcho(c net.Conn) {
+	r, w := bufio.NewReader(c), bufio.NewWriter(c)
+	header := make([]byte, 10)
+	for {
+		if _, err := io.ReadFull(r, header); err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		n, err := strconv.Atoi(strings.TrimRight(string(header), " "))
+		if err != nil {
+			return
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return
+		}
+		w.Write(header)
+		w.Write(body)
+		if r.Buffered() == 0 {
+			w.Flush()
+		}
+	}
 }
 
 // runEchoClients sends b.N 32-byte messages over conns connections, with

@@ -5,6 +5,7 @@ package luatest
 
 import (
 	"bytes"
+	_ "embed"
 	"context"
 	"fmt"
 	"net"
@@ -21,6 +22,22 @@ import (
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
 )
+
+//go:embed luatest.lua
+var luatestLua string
+
+// preloadTestlib makes require "luatest" give the Lua test helpers.
+func preloadTestlib(L *lua.LState) {
+	L.PreloadModule("luatest", func(L *lua.LState) int {
+		fn, err := L.LoadString(luatestLua)
+		if err != nil {
+			L.RaiseError("luatest.lua: %v", err)
+		}
+		L.Push(fn)
+		L.Call(0, 1)
+		return 1
+	})
+}
 
 // Timeout bounds every run.
 const Timeout = 20 * time.Second
@@ -62,6 +79,7 @@ func NewHost(t testing.TB, stdout, stderr *Buffer) *host.Host {
 	if err != nil {
 		t.Fatal(err)
 	}
+	preloadTestlib(h.L)
 	t.Cleanup(func() {
 		if err := h.Close(); err != nil {
 			t.Errorf("host close: %v", err)
@@ -176,6 +194,7 @@ func testNames(t *testing.T, path string, src []byte) []string {
 	for _, m := range lualib.Modules {
 		L.PreloadModule(m.Name, m.Loader)
 	}
+	preloadTestlib(L)
 	fn, err := L.Load(bytes.NewReader(src), path)
 	if err != nil {
 		t.Fatal(err)

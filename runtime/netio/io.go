@@ -122,6 +122,16 @@ func (s *Socket) partialOn(err error) []byte {
 // RecvExactly returns exactly n bytes, or fails with the bytes so far as
 // partial (see partialOn).
 func (s *Socket) RecvExactly(ctx context.Context, n int) (data, partial []byte, err error) {
+	return s.receive(ctx,
+		func() int { return n - s.rb.Len() },
+		func(buf []byte, _ bool) (bool, error) { return len(buf) >= n, nil },
+		func() []byte { return s.rb.Take(n) })
+}
+
+// receive is the shape of every buffered receive: with the read side held
+// it fills the buffer until ready, then takes the result with take; on
+// failure it hands over partial (see partialOn).
+func (s *Socket) receive(ctx context.Context, want func() int, ready func(buf []byte, eof bool) (bool, error), take func() []byte) (data, partial []byte, err error) {
 	c, err := s.streamOnly()
 	if err != nil {
 		return nil, nil, err
@@ -130,29 +140,18 @@ func (s *Socket) RecvExactly(ctx context.Context, n int) (data, partial []byte, 
 		return nil, nil, err
 	}
 	defer release(s.rsem)
-	err = s.fillUntil(ctx, c,
-		func() int { return n - s.rb.Len() },
-		func(buf []byte, _ bool) (bool, error) { return len(buf) >= n, nil })
-	if err != nil {
+	if err := s.fillUntil(ctx, c, want, ready); err != nil {
 		return nil, s.partialOn(err), err
 	}
-	return s.rb.Take(n), nil, nil
+	return take(), nil, nil
 }
 
 // RecvUntil returns the bytes before the next delim and consumes the
 // delimiter too. At most max bytes (the delimiter included) are scanned;
 // past that it fails with ErrTooLong, the bytes staying buffered.
 func (s *Socket) RecvUntil(ctx context.Context, delim []byte, max int) (data, partial []byte, err error) {
-	c, err := s.streamOnly()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := acquire(ctx, s.rsem); err != nil {
-		return nil, nil, err
-	}
-	defer release(s.rsem)
 	found, scanned := -1, 0
-	err = s.fillUntil(ctx, c,
+	return s.receive(ctx,
 		func() int { return minReadSize },
 		func(buf []byte, _ bool) (bool, error) {
 			if i := bytes.Index(buf[scanned:], delim); i >= 0 && scanned+i+len(delim) <= max {
@@ -164,13 +163,12 @@ func (s *Socket) RecvUntil(ctx context.Context, delim []byte, max int) (data, pa
 			}
 			scanned = max0(len(buf) - len(delim) + 1)
 			return false, nil
+		},
+		func() []byte {
+			data := s.rb.Take(found)
+			s.rb.Consume(len(delim))
+			return data
 		})
-	if err != nil {
-		return nil, s.partialOn(err), err
-	}
-	data = s.rb.Take(found)
-	s.rb.Consume(len(delim))
-	return data, nil, nil
 }
 
 func max0(n int) int {
@@ -215,29 +213,20 @@ func (s *Socket) TryFrame(dec Decoder) (msg []byte, ok bool, err error) {
 // the bytes after it stay buffered. A decode error (bad header, frame too
 // large) is returned as is, the bytes staying buffered.
 func (s *Socket) RecvFrame(ctx context.Context, dec Decoder) (msg, partial []byte, err error) {
-	c, err := s.streamOnly()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := acquire(ctx, s.rsem); err != nil {
-		return nil, nil, err
-	}
-	defer release(s.rsem)
 	var used int
 	var frame []byte
-	err = s.fillUntil(ctx, c,
+	return s.receive(ctx,
 		func() int { return minReadSize },
 		func(buf []byte, _ bool) (bool, error) {
 			var derr error
 			used, frame, derr = dec(buf)
 			return used > 0, derr
+		},
+		func() []byte {
+			msg := bytes.Clone(frame)
+			s.rb.Consume(used)
+			return msg
 		})
-	if err != nil {
-		return nil, s.partialOn(err), err
-	}
-	msg = bytes.Clone(frame)
-	s.rb.Consume(used)
-	return msg, nil, nil
 }
 
 func (s *Socket) streamOnly() (net.Conn, error) {

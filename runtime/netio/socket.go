@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,22 +189,9 @@ func (s *Socket) observe(dir Direction, p []byte) {
 	}
 }
 
-// Kind is "tcp", "tcp6", "udp", "udp6", "unix" or "unixgram".
-func (s *Socket) Kind() string {
-	switch {
-	case s.family == AF_UNIX && s.typ == SOCK_DGRAM:
-		return "unixgram"
-	case s.family == AF_UNIX:
-		return "unix"
-	case s.typ == SOCK_DGRAM && s.family == AF_INET6:
-		return "udp6"
-	case s.typ == SOCK_DGRAM:
-		return "udp"
-	case s.family == AF_INET6:
-		return "tcp6"
-	}
-	return "tcp"
-}
+// Kind is "tcp", "tcp6", "udp", "udp6", "unix" or "unixgram": the Go
+// network name, IPv4 being the unmarked default.
+func (s *Socket) Kind() string { return strings.TrimSuffix(s.network(), "4") }
 
 // network is the Go network name for the socket's family and type.
 func (s *Socket) network() string {

@@ -1,18 +1,7 @@
 -- The frame module, specified in Lua (runtime/lualib/lua_test.go).
 
-local function eq(got, want, what)
-  if got ~= want then
-    error(("%s: got %q, want %q"):format(what or "value", tostring(got), tostring(want)), 2)
-  end
-end
-
-local function pair()
-  local srv = assert(socket.listen("127.0.0.1:0"))
-  local c = assert(socket.connect(srv:getsockname()))
-  local s = assert(srv:accept())
-  srv:close()
-  return c, s
-end
+local T = require("luatest")
+local eq, pair = T.eq, T.pair
 
 function test_header_encode_decode()
   local h = frame.header()

@@ -2,25 +2,8 @@
 -- (runtime/lualib/lua_test.go). Everything stays on 127.0.0.1 with
 -- OS-chosen ports.
 
-local function eq(got, want, what)
-  if got ~= want then
-    error(("%s: got %q, want %q"):format(what or "value", tostring(got), tostring(want)), 2)
-  end
-end
-
--- pair returns the two ends of a fresh loopback TCP connection.
-local function pair()
-  local srv = assert(socket.listen("127.0.0.1:0"))
-  local c = assert(socket.connect(srv:getsockname()))
-  local s = assert(srv:accept())
-  srv:close()
-  return c, s
-end
-
--- waitfor sleeps a tick at a time until t's status is want.
-local function waitfor(t, want)
-  while t:status() ~= want do sleep(0) end
-end
+local T = require("luatest")
+local eq, pair, waitfor = T.eq, T.pair, T.waitfor
 
 function test_python_style_server_and_client()
   local srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -1,22 +1,7 @@
 -- Tasks and blocking calls, specified in Lua (runtime/lualib/lua_test.go).
 
-local function eq(got, want, what)
-  if got ~= want then
-    error(("%s: got %q, want %q"):format(what or "value", tostring(got), tostring(want)), 2)
-  end
-end
-
-local function pair()
-  local srv = assert(socket.listen("127.0.0.1:0"))
-  local c = assert(socket.connect(srv:getsockname()))
-  local s = assert(srv:accept())
-  srv:close()
-  return c, s
-end
-
-local function waitfor(t, want)
-  while t:status() ~= want do sleep(0) end
-end
+local T = require("luatest")
+local eq, pair, waitfor = T.eq, T.pair, T.waitfor
 
 -- A peer task that sends msg after the reader has blocked, so every
 -- blocking call below really waits.

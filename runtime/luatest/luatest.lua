@@ -1,0 +1,26 @@
+-- luatest: helpers for Lua test files (require "luatest").
+
+local M = {}
+
+-- eq fails the test, pointing at the caller, when got ~= want.
+function M.eq(got, want, what)
+  if got ~= want then
+    error(("%s: got %q, want %q"):format(what or "value", tostring(got), tostring(want)), 2)
+  end
+end
+
+-- pair returns the two ends of a fresh loopback TCP connection.
+function M.pair()
+  local srv = assert(socket.listen("127.0.0.1:0"))
+  local c = assert(socket.connect(srv:getsockname()))
+  local s = assert(srv:accept())
+  srv:close()
+  return c, s
+end
+
+-- waitfor lets other tasks run until t's status is want.
+function M.waitfor(t, want)
+  while t:status() ~= want do sleep(0) end
+end
+
+return M
