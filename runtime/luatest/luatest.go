@@ -5,8 +5,8 @@ package luatest
 
 import (
 	"bytes"
-	_ "embed"
 	"context"
+	_ "embed"
 	"fmt"
 	"net"
 	"os"
