@@ -30,6 +30,8 @@ var Modules = []host.Module{
 	{Name: "script", Loader: OpenScript, Globals: []string{"run"}},
 	{Name: "trace", Loader: OpenTrace},
 	{Name: "frame", Loader: OpenFrame},
+	{Name: "bin", Loader: OpenBin},
+	{Name: "json", Loader: OpenJSON},
 }
 
 // NewHost returns a host with every netplay module installed.

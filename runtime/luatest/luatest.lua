@@ -9,6 +9,15 @@ function M.eq(got, want, what)
   end
 end
 
+-- raises checks that fn(...) raises exactly want (the "file:line: " the
+-- error carries stripped).
+function M.raises(want, fn, ...)
+  local ok, err = pcall(fn, ...)
+  if ok then error(("no error, want %q"):format(want), 2) end
+  err = tostring(err):gsub("^[^:]*:%d+: ", "")
+  if err ~= want then error(("error %q, want %q"):format(err, want), 2) end
+end
+
 -- pair returns the two ends of a fresh loopback TCP connection.
 function M.pair()
   local srv = assert(socket.listen("127.0.0.1:0"))
