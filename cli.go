@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"netplay/repl"
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
 	"netplay/scripts"
@@ -72,16 +75,15 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		return exitOK
 	case "list":
 		return list(io.Out)
-	case "repl":
-		fmt.Fprintln(io.Err, "netplay: the REPL is not built yet; try `netplay run tour`")
-		return exitUsage
+	case "repl", "interactive":
+		return startREPL(ctx, inv, io)
 	}
 	return runScript(ctx, inv, io)
 }
 
 // invocation is a parsed command line.
 type invocation struct {
-	command string   // run, eval, help, version, list, repl
+	command string   // run, eval, help, version, list, repl, interactive (-i)
 	target  string   // the script (run) or the code (eval)
 	args    []string // the script's arguments
 	trace   bool
@@ -99,6 +101,12 @@ func parseArgs(args []string) (invocation, error) {
 				return inv, errors.New("-e needs a chunk of Lua code")
 			}
 			inv.command, inv.target, inv.args = "eval", args[1], args[2:]
+			return inv, nil
+		case "-i":
+			if len(args) < 2 {
+				return inv, errors.New("-i needs a script: netplay -i FILE [ARGS...]")
+			}
+			inv.command, inv.target, inv.args = "interactive", args[1], args[2:]
 			return inv, nil
 		case "-h", "--help":
 			inv.command = "help"
@@ -229,4 +237,50 @@ func wait(ctx context.Context, h *host.Host, main *host.Task) int {
 			return exitInterrupted
 		}
 	}
+}
+
+// startREPL runs the REPL (netplay, or netplay -i FILE [ARGS...]: FILE
+// runs first, as the REPL's first entry, and its tasks keep running).
+// The line editor is used when stdin and stdout are terminals.
+func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
+	var startup []string
+	if inv.command == "interactive" {
+		if _, _, err := scripts.Open(inv.target); err != nil {
+			fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+			if errors.Is(err, scripts.ErrNotFound) {
+				return exitUsage
+			}
+			return exitError
+		}
+		startup = append([]string{inv.target}, inv.args...)
+	}
+	terminal := repl.IsTerminal(stdio.In, stdio.Out)
+	history := ""
+	if terminal {
+		history = repl.DefaultHistoryFile()
+	}
+	r := repl.New(repl.Config{In: stdio.In, Out: stdio.Out, Err: stdio.Err, Terminal: terminal, HistoryFile: history, Startup: startup})
+	h, err := lualib.NewHost(host.Options{Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen})
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+		return exitError
+	}
+	defer h.Close()
+	if inv.trace {
+		lualib.SetTracing(h, true)
+	}
+	ctx, stop := replContext(ctx, terminal)
+	defer stop()
+	return r.Run(ctx, h)
+}
+
+// replContext is the context that ends a REPL session. At a terminal
+// Ctrl-C belongs to the REPL (it cancels the entry running, not the
+// session), so only SIGTERM and SIGHUP end it there; on a pipe, ctx as it
+// is (SIGINT and SIGTERM: exit status 130).
+func replContext(ctx context.Context, terminal bool) (context.Context, context.CancelFunc) {
+	if !terminal {
+		return ctx, func() {}
+	}
+	return signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM, syscall.SIGHUP)
 }

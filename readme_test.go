@@ -69,3 +69,19 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// The README's REPL tutorial is the text :help tutorial prints (and
+// repl's TestTutorialRunsAsWritten runs), word for word.
+func TestReadmeHasTheREPLTutorial(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tutorial, err := os.ReadFile("repl/tutorial.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), strings.TrimSpace(string(tutorial))) {
+		t.Fatal("README.md does not hold repl/tutorial.md as it is: copy it over")
+	}
+}

@@ -1,0 +1,160 @@
+package repl
+
+// The REPL's commands: lines that start with ":".
+//
+//	:help [tutorial]   :load FILE [ARGS...]   :tasks   :kill N
+//	:trace on|off      :quit
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+
+	"netplay/runtime/lualib"
+)
+
+// helpText is what :help prints.
+//
+//go:embed help.txt
+var helpText string
+
+// tutorialText is what :help tutorial prints (the README's section "The
+// tutorial in the REPL").
+//
+//go:embed tutorial.md
+var tutorialText string
+
+// killWait bounds how long :kill waits to see the task end.
+const killWait = 2 * time.Second
+
+// command runs a command line. leave says the session ends, with status.
+func (r *REPL) command(ctx context.Context, line string) (status int, leave bool) {
+	fields := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), ":"))
+	if len(fields) == 0 {
+		fmt.Fprintln(r.stderr, "a command follows the colon: :help lists them")
+		return exitOK, false
+	}
+	name, args := fields[0], fields[1:]
+	switch name {
+	case "help", "h", "?":
+		r.help(args)
+	case "load", "l":
+		return r.load(ctx, args)
+	case "tasks", "t":
+		r.listTasks(r.stdout)
+	case "kill", "k":
+		r.kill(args)
+	case "trace":
+		r.trace(args)
+	case "quit", "q", "exit":
+		return exitOK, true
+	default:
+		fmt.Fprintf(r.stderr, "unknown command :%s (:help lists them)\n", name)
+	}
+	return exitOK, false
+}
+
+// help implements :help and :help tutorial.
+func (r *REPL) help(args []string) {
+	switch {
+	case len(args) == 0:
+		io.WriteString(r.stdout, helpText)
+	case args[0] == "tutorial":
+		io.WriteString(r.stdout, tutorialText)
+	default:
+		fmt.Fprintf(r.stderr, "no help on %q: try :help or :help tutorial\n", args[0])
+	}
+}
+
+// load implements :load FILE [ARGS...]: the script (a file, or a bundled
+// one such as part1/server) runs as the foreground entry, over the
+// session's globals, with arg = {[0] = FILE, ARGS...} and ARGS as `...`.
+func (r *REPL) load(ctx context.Context, args []string) (status int, leave bool) {
+	if len(args) == 0 {
+		fmt.Fprintln(r.stderr, "usage: :load FILE [ARGS...]   (a file, or a bundled script: :load part1/server 5000)")
+		return exitOK, false
+	}
+	r.h.Lock()
+	fn, err := lualib.LoadScript(r.h.L, args[0])
+	if err == nil {
+		setArg(r.h.L, args[0], args[1:])
+	}
+	r.h.Unlock()
+	if err != nil {
+		fmt.Fprintln(r.stderr, syntaxMessage(err))
+		return exitOK, false
+	}
+	values := make([]lua.LValue, len(args)-1)
+	for i, a := range args[1:] {
+		values[i] = lua.LString(a)
+	}
+	return r.foreground(ctx, fn, values)
+}
+
+// setArg sets the global arg as lua does: arg[0] the script, arg[1..] its
+// arguments.
+func setArg(L *lua.LState, script string, args []string) {
+	t := L.NewTable()
+	t.RawSetInt(0, lua.LString(script))
+	for i, a := range args {
+		t.RawSetInt(i+1, lua.LString(a))
+	}
+	L.SetGlobal("arg", t)
+}
+
+// kill implements :kill N: task N is cancelled (the sockets it owns are
+// closed) and the command waits a moment to see it end.
+func (r *REPL) kill(args []string) {
+	if len(args) != 1 {
+		fmt.Fprintln(r.stderr, "usage: :kill N   (N from :tasks)")
+		return
+	}
+	id, err := strconv.Atoi(strings.TrimPrefix(args[0], "#"))
+	t := r.h.Task(id)
+	if err != nil || t == nil {
+		fmt.Fprintf(r.stderr, "no task %s (:tasks lists them)\n", args[0])
+		return
+	}
+	t.Cancel()
+	select {
+	case <-t.Done():
+		fmt.Fprintf(r.stdout, "task %d cancelled\n", id)
+	case <-time.After(killWait):
+		fmt.Fprintf(r.stderr, "task %d was told to stop and has not yet\n", id)
+	}
+}
+
+// trace implements :trace on|off.
+func (r *REPL) trace(args []string) {
+	if len(args) != 1 || args[0] != "on" && args[0] != "off" {
+		fmt.Fprintln(r.stderr, "usage: :trace on|off")
+		return
+	}
+	lualib.SetTracing(r.h, args[0] == "on")
+	fmt.Fprintf(r.stdout, "trace %s\n", args[0])
+}
+
+// syntaxMessage renders a compile or load error on one line, the way Lua
+// writes positions: stdin:1: syntax error near ')'.
+func syntaxMessage(err error) string {
+	var aerr *lua.ApiError
+	if errors.As(err, &aerr) && aerr.Cause != nil {
+		err = aerr.Cause
+	}
+	var perr *parse.Error
+	if errors.As(err, &perr) {
+		if perr.Pos.Line == parse.EOF {
+			return fmt.Sprintf("%s: %s near <eof>", perr.Pos.Source, perr.Message)
+		}
+		return fmt.Sprintf("%s:%d: %s near '%s'", perr.Pos.Source, perr.Pos.Line, perr.Message, perr.Token)
+	}
+	return strings.TrimSpace(err.Error())
+}

@@ -1,0 +1,310 @@
+// Package repl is netplay's interactive prompt: a Lua session over a
+// running host, where servers started from the prompt keep serving while
+// the user types.
+//
+// On a terminal it reads with liner (github.com/peterh/liner): a "> "
+// prompt, ">> " to continue an unfinished chunk, history, Tab completion,
+// Ctrl-C to cancel the running entry. On a pipe it reads plain lines with
+// no prompt and no escape codes, so a session can be driven by a program
+// and its output diffed.
+//
+// Each entry runs as a foreground task of the host. The REPL never holds
+// the interpreter lock while it waits for input, so the tasks an entry
+// spawned keep accepting, reading and ticking; what they print goes above
+// the prompt, and the line being typed is drawn again below it.
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
+)
+
+// Exit statuses of a session (the CLI's).
+const (
+	exitOK          = 0
+	exitInterrupted = 130 // ctx was cancelled: SIGTERM, or SIGINT on a pipe
+)
+
+// shutdownGrace bounds how long tasks get to stop when the session ends.
+const shutdownGrace = 2 * time.Second
+
+// Prompts, as in lua.c.
+const (
+	promptFirst    = "> "
+	promptContinue = ">> "
+)
+
+// banner greets the user at a terminal (never on a pipe).
+const banner = "netplay REPL: type Lua. :help for help, :help tutorial to start, Ctrl-D to leave.\n"
+
+// leaveHint answers Ctrl-C at an empty prompt.
+const leaveHint = "(to leave, press Ctrl-D or type :quit)"
+
+// Config says where a session reads and writes.
+type Config struct {
+	In       io.Reader
+	Out, Err io.Writer
+	// Terminal: read with liner from the process's terminal (liner always
+	// uses os.Stdin and os.Stdout; In is not read then). Otherwise In is
+	// read line by line, with no prompt and no escape codes.
+	Terminal bool
+	// HistoryFile keeps the history between sessions (terminal only); ""
+	// keeps none. DefaultHistoryFile is ~/.netplay_history.
+	HistoryFile string
+	// Echo writes each line read from a pipe to Out after its prompt, so a
+	// transcript reads like a terminal session (tests use it).
+	Echo bool
+	// Startup, if set, is a script and its arguments run with :load before
+	// the first prompt (netplay -i FILE ARGS...).
+	Startup []string
+	// Interrupts, if set, replaces SIGINT as the signal that cancels the
+	// running entry (tests use it). SIGINT is only listened to on a
+	// terminal.
+	Interrupts <-chan os.Signal
+}
+
+// REPL is one interactive session.
+type REPL struct {
+	cfg            Config
+	screen         *screen
+	stdout, stderr io.Writer
+	h              *host.Host
+	input          lineReader
+	body           *lua.LFunction // entryBody, the foreground task's function
+	exits          chan int       // os.exit(n) was called
+	entries        []*host.Task   // finished entries that left sockets open
+}
+
+// New returns a session for cfg. Give the host it will run over the
+// writers Stdout and Stderr, so that what tasks print does not garble the
+// line being edited.
+func New(cfg Config) *REPL {
+	var redraw func()
+	if cfg.Terminal {
+		redraw = redrawPrompt
+	}
+	scr := newScreen(redraw)
+	return &REPL{
+		cfg:    cfg,
+		screen: scr,
+		stdout: scr.writer(cfg.Out),
+		stderr: scr.writer(cfg.Err),
+		exits:  make(chan int, 1),
+	}
+}
+
+// Run runs a session over h with cfg (see REPL.Run).
+func Run(ctx context.Context, h *host.Host, cfg Config) int {
+	return New(cfg).Run(ctx, h)
+}
+
+// Stdout is where the host's print should write.
+func (r *REPL) Stdout() io.Writer { return r.stdout }
+
+// Stderr is where the host's task errors and trace should write.
+func (r *REPL) Stderr() io.Writer { return r.stderr }
+
+// Run reads and runs entries until the input ends (Ctrl-D), :quit, or
+// os.exit(n), and returns the exit status: 0, n, or 130 when ctx was
+// cancelled. When it returns the host has been shut down: every socket is
+// closed and every task stopped (the caller still closes h).
+func (r *REPL) Run(ctx context.Context, h *host.Host) int {
+	r.h = h
+	r.install()
+	r.input = r.openInput()
+	status := r.session(ctx)
+	r.input.close()
+	h.Shutdown(shutdownGrace)
+	return status
+}
+
+// install makes the foreground task's function and points os.exit at the
+// session.
+func (r *REPL) install() {
+	r.h.Lock()
+	defer r.h.Unlock()
+	L := r.h.L
+	r.body = L.NewFunction(entryBody)
+	if osmod, ok := L.GetGlobal("os").(*lua.LTable); ok {
+		osmod.RawSetString("exit", L.NewFunction(r.osExit))
+	}
+}
+
+// openInput returns the line reader: liner on a terminal, plain lines
+// otherwise.
+func (r *REPL) openInput() lineReader {
+	if r.cfg.Terminal {
+		io.WriteString(r.stdout, banner)
+		return newTermReader(r.screen, r.cfg.HistoryFile, r.complete)
+	}
+	var echo io.Writer
+	if r.cfg.Echo {
+		echo = r.stdout
+	}
+	return newPipeReader(r.cfg.In, echo)
+}
+
+// session is the read-eval-print loop.
+func (r *REPL) session(ctx context.Context) int {
+	if len(r.cfg.Startup) > 0 {
+		if status, leave := r.load(ctx, r.cfg.Startup); leave {
+			return status
+		}
+	}
+	for {
+		e, err := r.readEntry(ctx)
+		var exit exitRequest
+		switch {
+		case errors.Is(err, io.EOF):
+			if r.cfg.Terminal {
+				fmt.Fprintln(r.stdout)
+			}
+			return exitOK
+		case errors.As(err, &exit):
+			return int(exit)
+		case ctx.Err() != nil:
+			return exitInterrupted
+		case errors.Is(err, errPromptInterrupted):
+			fmt.Fprintln(r.stderr, leaveHint)
+			continue
+		case err != nil:
+			fmt.Fprintf(r.stderr, "netplay: reading input: %v\n", err)
+			return exitOK
+		}
+		if status, leave := r.do(ctx, e); leave {
+			return status
+		}
+	}
+}
+
+// entry is what the user entered: a command, or compiled Lua (fn), or
+// nothing (a blank line, a syntax error already reported).
+type entry struct {
+	command string
+	fn      *lua.LFunction
+}
+
+// do runs an entry. leave says the session ends, with status.
+func (r *REPL) do(ctx context.Context, e entry) (status int, leave bool) {
+	switch {
+	case e.command != "":
+		return r.command(ctx, e.command)
+	case e.fn != nil:
+		return r.foreground(ctx, e.fn, nil)
+	}
+	return exitOK, false
+}
+
+// readEntry reads lines until they make a whole entry: a command (a line
+// starting with ":"), or a chunk of Lua that compiles. A syntax error is
+// reported and gives an empty entry; Ctrl-C on a continuation line drops
+// the unfinished chunk.
+func (r *REPL) readEntry(ctx context.Context) (entry, error) {
+	var lines []string
+	for {
+		prompt := promptFirst
+		if len(lines) > 0 {
+			prompt = promptContinue
+		}
+		line, err := r.readLine(ctx, prompt)
+		if err != nil {
+			if len(lines) > 0 && errors.Is(err, errPromptInterrupted) {
+				return entry{}, nil
+			}
+			if len(lines) > 0 && errors.Is(err, io.EOF) {
+				fmt.Fprintf(r.stderr, "%s: unfinished entry at the end of the input\n", chunkName)
+			}
+			return entry{}, err
+		}
+		if len(lines) == 0 && strings.TrimSpace(line) == "" {
+			return entry{}, nil
+		}
+		r.input.addHistory(line)
+		if len(lines) == 0 && isCommand(line) {
+			return entry{command: line}, nil
+		}
+		lines = append(lines, line)
+		fn, err := r.compile(strings.Join(lines, "\n"))
+		switch {
+		case errors.Is(err, errIncomplete):
+			continue
+		case err != nil:
+			fmt.Fprintln(r.stderr, syntaxMessage(err))
+			return entry{}, nil
+		}
+		return entry{fn: fn}, nil
+	}
+}
+
+// isCommand: a REPL command starts with ":" (Lua's labels start with "::").
+func isCommand(line string) bool {
+	line = strings.TrimSpace(line)
+	return strings.HasPrefix(line, ":") && !strings.HasPrefix(line, "::")
+}
+
+// compile compiles an entry with the interpreter lock held.
+func (r *REPL) compile(src string) (*lua.LFunction, error) {
+	r.h.Lock()
+	defer r.h.Unlock()
+	return compileEntry(r.h.L, src)
+}
+
+// exitRequest is os.exit(n) called by some task: the session ends with n.
+type exitRequest int
+
+func (e exitRequest) Error() string { return fmt.Sprintf("os.exit(%d)", int(e)) }
+
+// readLine reads a line without blocking the session's reaction to ctx
+// and to os.exit: the read runs in its own goroutine (a read from a
+// terminal or a pipe cannot be interrupted; if the session ends first, the
+// goroutine ends with the input).
+func (r *REPL) readLine(ctx context.Context, prompt string) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		line, err := r.input.readLine(prompt)
+		done <- result{line, err}
+	}()
+	select {
+	case res := <-done:
+		return res.line, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case code := <-r.exits:
+		return "", exitRequest(code)
+	}
+}
+
+// osExit implements os.exit([code]) in a session: the session ends with
+// code (true: 0, false: 1), closing every socket, and the calling task
+// waits for that. Exiting the process at once would leave the terminal in
+// the line editor's mode.
+func (r *REPL) osExit(L *lua.LState) int {
+	code := exitOK
+	switch v := L.Get(1).(type) {
+	case lua.LBool:
+		if !v {
+			code = 1
+		}
+	case lua.LNumber:
+		code = int(v)
+	}
+	select {
+	case r.exits <- code:
+	default:
+	}
+	r.h.Block(L, "exit", func(ctx context.Context) { <-ctx.Done() })
+	return 0
+}

@@ -1,0 +1,217 @@
+package repl
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// inOrder fails unless each part appears in s, each after the one before.
+func inOrder(t *testing.T, s string, parts ...string) {
+	t.Helper()
+	rest := s
+	for _, p := range parts {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			t.Fatalf("transcript lacks %q (in order); transcript:\n%s", p, s)
+		}
+		rest = rest[i+len(p):]
+	}
+}
+
+// The Part I server runs as a task of the session; the prompt connects to
+// it and reads the welcome message 8 bytes at a time: one process, real
+// sockets. Leaving closes the server's listening socket.
+func TestPart1ServerFromThePrompt(t *testing.T) {
+	s := startSession(t)
+	s.send(t, `srv = spawn(run, "part1/server", "127.0.0.1:0")`)
+	addr := s.nextListen(t)
+	s.send(t,
+		fmt.Sprintf(`c = socket.connect(%q)`, addr),
+		`c:getsockname()`,
+		`c:recv(8)`, `c:recv(8)`, `c:recv(8)`, `c:recv(8)`,
+		fmt.Sprintf(`run("part1/client", %q)`, addr),
+	)
+	s.out.waitFor(t, "welcome to the server!\n", 1)
+	if status := s.end(t); status != 0 {
+		t.Fatalf("exit status %d", status)
+	}
+	out := s.out.String()
+	// The server task prints when it accepts, which may fall between a
+	// line and its result: leave its lines out of the order checks.
+	prompt := withoutLines(out, "connection from ")
+	local := between(prompt, "> c:getsockname()\n\"", "\"\n")
+	inOrder(t, prompt,
+		"> c:recv(8)\n\"welcome \"\n",
+		"> c:recv(8)\n\"to the s\"\n",
+		"> c:recv(8)\n\"erver!\"\n",
+		"> c:recv(8)\n\"\"\n",
+	)
+	if !strings.Contains(out, "connection from "+local+" has been established!\n") {
+		t.Fatalf("the server did not report the prompt's connection from %s:\n%s", local, out)
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Fatalf("the server still listens on %s after the session ended", addr)
+	}
+}
+
+// withoutLines drops the lines that start with prefix.
+func withoutLines(s, prefix string) string {
+	var kept []string
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept, "")
+}
+
+// between returns the text after the first `after` up to `before`.
+func between(s, after, before string) string {
+	_, rest, _ := strings.Cut(s, after)
+	v, _, _ := strings.Cut(rest, before)
+	return v
+}
+
+// Ctrl-C cancels the entry running (a sleep, a blocking recv, a runaway
+// loop) within a second, and only it: a ticker in the background keeps
+// ticking, sockets from earlier entries stay open, and the sockets the
+// cancelled entry opened itself are closed.
+func TestInterruptCancelsTheEntryOnly(t *testing.T) {
+	s := startSession(t)
+	s.send(t,
+		`n = 0`,
+		`ticker = every(0.01, function() n = n + 1 end)`,
+		`keep = socket.listen("127.0.0.1:0")`,
+		`c = socket.connect(keep:getsockname())`,
+	)
+	cases := []struct{ name, entry string }{
+		{"sleep", `sleep(100)`},
+		{"recv", `c:recv(1)`},
+		{"runaway loop", `while true do end`},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			marker := fmt.Sprintf("started %d", i)
+			s.send(t, fmt.Sprintf(`tmp = socket.listen("127.0.0.1:0") print(%q) %s`, marker, c.entry))
+			s.out.waitFor(t, marker+"\n", 1)
+			start := time.Now()
+			s.interrupt <- os.Interrupt
+			s.out.waitFor(t, "interrupted\n", i+1)
+			if d := time.Since(start); d > time.Second {
+				t.Fatalf("the entry stopped %v after Ctrl-C", d)
+			}
+			s.send(t, `before = n`, `sleep(0.05)`, `n > before, tostring(keep):sub(1, 14), tostring(c):sub(1, 4), tostring(tmp)`)
+			s.out.waitFor(t, `true, "<tcp listening", "<tcp", "<tcp closed>"`+"\n", i+1)
+		})
+	}
+}
+
+// The REPL never holds the interpreter while it waits for input: a task
+// spawned from the prompt runs to its end while no line comes.
+func TestTasksRunWhileWaitingForInput(t *testing.T) {
+	s := startSession(t)
+	s.send(t, `spawn(function() for i = 1, 3 do sleep(0.01) print("tick", i) end end)`)
+	s.out.waitFor(t, "tick\t3\n", 1)
+}
+
+// os.exit(n) leaves the session with status n, from the prompt or from a
+// background task.
+func TestOsExit(t *testing.T) {
+	out, status := runPiped(t, "os.exit(3)\nprint('not reached')\n")
+	if status != 3 || strings.Contains(out, "not reached\n") {
+		t.Fatalf("status %d, transcript:\n%s", status, out)
+	}
+	s := startSession(t)
+	s.send(t, `after(0.01, function() os.exit(false) end)`)
+	if status := s.wait(t); status != 1 {
+		t.Fatalf("os.exit(false) from a task: status %d", status)
+	}
+}
+
+// A cancelled context (SIGTERM) ends the session with status 130, even
+// while it waits for input.
+func TestCancelEnds130(t *testing.T) {
+	s := startSession(t)
+	s.send(t, `x = 1`)
+	s.cancel()
+	if status := s.wait(t); status != exitInterrupted {
+		t.Fatalf("status %d, want %d", status, exitInterrupted)
+	}
+}
+
+// Startup (netplay -i FILE ARGS) runs the script before the first prompt,
+// over the same globals.
+func TestStartupScript(t *testing.T) {
+	s := startSession(t, "testdata/repl/greet.lua", "x")
+	s.send(t, `greet("you")`)
+	s.end(t)
+	inOrder(t, s.out.String(), "greet.lua loaded with 1 arguments", `"x"`, `> greet("you")`, `"hello, you"`)
+}
+
+// What tasks print while a prompt is being edited goes above it, and the
+// prompt is drawn again; otherwise output goes straight through.
+func TestScreenWritesAbovePrompt(t *testing.T) {
+	redraws := 0
+	scr := newScreen(func() { redraws++ })
+	var b strings.Builder
+	w := scr.writer(&b)
+	cases := []struct {
+		prompting bool
+		write     string
+		want      string
+		redraws   int
+	}{
+		{false, "plain\n", "plain\n", 0},
+		{true, "tick\n", clearLine + "tick\n", 1},
+		{true, "no newline", clearLine + "no newline\n", 2},
+		{false, "partial", "partial", 2},
+	}
+	for _, c := range cases {
+		b.Reset()
+		scr.setPrompting(c.prompting)
+		if n, err := w.Write([]byte(c.write)); n != len(c.write) || err != nil {
+			t.Fatalf("Write: %d, %v", n, err)
+		}
+		if b.String() != c.want || redraws != c.redraws {
+			t.Errorf("prompting %v, write %q: wrote %q with %d redraws, want %q with %d", c.prompting, c.write, b.String(), redraws, c.want, c.redraws)
+		}
+	}
+}
+
+// :help prints the help text and :help tutorial the tutorial.
+func TestHelp(t *testing.T) {
+	out, _ := runPiped(t, ":help\n:help tutorial\n")
+	if want := "> :help\n" + helpText + "> :help tutorial\n" + tutorialText; out != want {
+		t.Fatalf("got:\n%s", out)
+	}
+	for _, topic := range []string{":load FILE", ":tasks", ":kill N", ":trace on|off", ":quit", "Top-level locals", "Ctrl-C", "Ctrl-D", "Tab"} {
+		if !strings.Contains(helpText, topic) {
+			t.Errorf(":help says nothing of %s", topic)
+		}
+	}
+	if !strings.HasPrefix(tutorialText, "## The tutorial in the REPL\n") {
+		t.Errorf("the tutorial does not start with its README heading")
+	}
+}
+
+// :trace on shows the bytes an entry receives; :trace off stops it.
+func TestTraceCommand(t *testing.T) {
+	out, _ := runPiped(t, `srv = socket.listen("127.0.0.1:0")
+spawn(function() local c = srv:accept() c:send("hi") c:recv(2) c:send("again") c:close() end)
+c = socket.connect(srv:getsockname())
+:trace on
+c:recv_exactly(2)
+:trace off
+c:send("go")
+c:recv(10)
+`)
+	inOrder(t, out, "trace on\n", ` recv 2 "hi"`, "> :trace off\n", "\"again\"\n")
+	if strings.Contains(out, `"go"`+"\n") || strings.Contains(out, `5 "again"`) {
+		t.Errorf("traced after :trace off:\n%s", out)
+	}
+}
