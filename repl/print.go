@@ -16,12 +16,13 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/host"
 )
 
 // Limits of what one printed value shows.
@@ -66,7 +67,7 @@ func (p printer) render(v lua.LValue, depth int, open map[*lua.LTable]bool) stri
 	case lua.LBool:
 		return v.String()
 	case lua.LNumber:
-		return formatNumber(float64(v))
+		return host.FormatNumber(float64(v))
 	case lua.LString:
 		return quoteString(string(v), printStringMax)
 	case *lua.LTable:
@@ -212,7 +213,7 @@ func keyString(k lua.LValue) string {
 		}
 		return "[" + quoteString(string(k), printStringMax) + "]"
 	case lua.LNumber:
-		return "[" + formatNumber(float64(k)) + "]"
+		return "[" + host.FormatNumber(float64(k)) + "]"
 	case lua.LBool:
 		return "[" + k.String() + "]"
 	}
@@ -245,24 +246,6 @@ func isKeyword(s string) bool {
 		}
 	}
 	return false
-}
-
-// formatNumber writes a number as a person would: whole numbers without a
-// decimal point or exponent, others in the shortest form that reads back
-// as the same number, with no exponent for magnitudes in [1e-6, 1e21).
-func formatNumber(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	if a := math.Abs(f); a == 0 || a >= 1e-6 && a < 1e21 {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // quoteString writes s as a Lua string literal that reads back as the same

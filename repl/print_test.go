@@ -7,32 +7,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-func TestFormatNumber(t *testing.T) {
-	cases := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0"},
-		{2, "2"},
-		{-17, "-17"},
-		{0.1, "0.1"},
-		{1764115200.123456, "1764115200.123456"},
-		{1e20, "100000000000000000000"},
-		{1e21, "1e+21"},
-		{123456789012345680000, "123456789012345680000"},
-		{1e-6, "0.000001"},
-		{1.5e-7, "1.5e-07"},
-		{-2.5, "-2.5"},
-		{1.0 / 3, "0.3333333333333333"},
-		{9007199254740993, "9007199254740992"},
-	}
-	for _, c := range cases {
-		if got := formatNumber(c.in); got != c.want {
-			t.Errorf("formatNumber(%v) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestQuoteString(t *testing.T) {
 	cases := []struct {
 		in   string

@@ -387,7 +387,7 @@ func hostPrint(L *lua.LState) int {
 		if i > 1 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(L.ToStringMeta(L.Get(i)).String())
+		b.WriteString(ToString(L, L.Get(i)))
 	}
 	b.WriteByte('\n')
 	io.WriteString(Of(L).opts.Stdout, b.String())
@@ -400,8 +400,10 @@ func hostWrite(L *lua.LState) int {
 	top := L.GetTop()
 	for i := 1; i <= top; i++ {
 		switch v := L.Get(i).(type) {
-		case lua.LString, lua.LNumber:
-			b.WriteString(v.String())
+		case lua.LString:
+			b.WriteString(string(v))
+		case lua.LNumber:
+			b.WriteString(FormatNumber(float64(v)))
 		default:
 			L.ArgError(i, "string expected, got "+v.Type().String())
 		}
@@ -411,9 +413,11 @@ func hostWrite(L *lua.LState) int {
 	return 1
 }
 
-// redirectOutput points print and io.write at the host's Stdout.
+// redirectOutput points print and io.write at the host's Stdout, and has
+// print and tostring write numbers as a person would.
 func (h *Host) redirectOutput() {
 	h.L.SetGlobal("print", h.L.NewFunction(hostPrint))
+	h.L.SetGlobal("tostring", h.L.NewFunction(hostTostring))
 	if io, ok := h.L.GetGlobal("io").(*lua.LTable); ok {
 		io.RawSetString("write", h.L.NewFunction(hostWrite))
 	}

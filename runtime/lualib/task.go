@@ -11,6 +11,7 @@ package lualib
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -65,14 +66,18 @@ func taskSpawn(L *lua.LState) int {
 	for i := 2; i <= L.GetTop(); i++ {
 		args = append(args, L.Get(i))
 	}
-	t := host.Of(L).Spawn(fn, args, host.SpawnOptions{Name: funcName(fn)})
+	t := host.Of(L).Spawn(fn, args, host.SpawnOptions{Name: funcName(fn, args)})
 	PushTask(L, t)
 	return 1
 }
 
-// funcName labels a task by where its function was defined.
-func funcName(fn *lua.LFunction) string {
-	if fn.Proto == nil {
+// funcName labels a task by where its function was defined, or for
+// spawn(run, script, ...) by the script.
+func funcName(fn *lua.LFunction, args []lua.LValue) string {
+	if fn.IsG {
+		if reflect.ValueOf(fn.GFunction).Pointer() == reflect.ValueOf(scriptRun).Pointer() && len(args) > 0 {
+			return "run " + args[0].String()
+		}
 		return "go function"
 	}
 	return fmt.Sprintf("function at %s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
