@@ -161,11 +161,7 @@ func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
 	if fn == nil {
 		return status
 	}
-	setArg(h.L, chunkName, inv.args)
-	args := make([]lua.LValue, len(inv.args))
-	for i, a := range inv.args {
-		args[i] = lua.LString(a)
-	}
+	args := lualib.SetArg(h.L, chunkName, inv.args)
 	main := h.Spawn(fn, args, host.SpawnOptions{Name: "main", ErrorPrefix: "netplay"})
 	return wait(ctx, h, main)
 }
@@ -196,17 +192,6 @@ func load(h *host.Host, inv invocation, stderr io.Writer) (*lua.LFunction, strin
 		return nil, "", exitError
 	}
 	return fn, inv.target, 0
-}
-
-// setArg makes the global arg table as lua does: arg[0] the script,
-// arg[1..] its arguments.
-func setArg(L *lua.LState, script string, args []string) {
-	t := L.NewTable()
-	t.RawSetInt(0, lua.LString(script))
-	for i, a := range args {
-		t.RawSetInt(i+1, lua.LString(a))
-	}
-	L.SetGlobal("arg", t)
 }
 
 // wait returns when every task has finished (0, or 1 if any failed), when

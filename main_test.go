@@ -193,23 +193,7 @@ func TestTourGolden(t *testing.T) {
 	}
 	masked := portRE.ReplaceAllString(r.stdout, "127.0.0.1:PORT")
 	masked = timeRE.ReplaceAllString(masked, "The time is SECONDS.MICROS")
-	checkGolden(t, "testdata/tour.golden", masked)
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	luatest.CheckGolden(t, "testdata/tour.golden", masked, *update)
 }
 
 func TestCommandLine(t *testing.T) {

@@ -82,32 +82,18 @@ func (r *REPL) load(ctx context.Context, args []string) (status int, leave bool)
 		fmt.Fprintln(r.stderr, "usage: :load FILE [ARGS...]   (a file, or a bundled script: :load part1/server 5000)")
 		return exitOK, false
 	}
+	var values []lua.LValue
 	r.h.Lock()
 	fn, err := lualib.LoadScript(r.h.L, args[0])
 	if err == nil {
-		setArg(r.h.L, args[0], args[1:])
+		values = lualib.SetArg(r.h.L, args[0], args[1:])
 	}
 	r.h.Unlock()
 	if err != nil {
 		fmt.Fprintln(r.stderr, syntaxMessage(err))
 		return exitOK, false
 	}
-	values := make([]lua.LValue, len(args)-1)
-	for i, a := range args[1:] {
-		values[i] = lua.LString(a)
-	}
 	return r.foreground(ctx, fn, values)
-}
-
-// setArg sets the global arg as lua does: arg[0] the script, arg[1..] its
-// arguments.
-func setArg(L *lua.LState, script string, args []string) {
-	t := L.NewTable()
-	t.RawSetInt(0, lua.LString(script))
-	for i, a := range args {
-		t.RawSetInt(i+1, lua.LString(a))
-	}
-	L.SetGlobal("arg", t)
 }
 
 // kill implements :kill N: task N is cancelled (the sockets it owns are

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"netplay/runtime/luatest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/repl/")
@@ -30,23 +32,7 @@ func TestGoldenSessions(t *testing.T) {
 			if status != 0 {
 				t.Errorf("exit status %d, want 0", status)
 			}
-			checkGolden(t, strings.TrimSuffix(in, ".in")+".out", mask(got))
+			luatest.CheckGolden(t, strings.TrimSuffix(in, ".in")+".out", mask(got), *update)
 		})
-	}
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("transcript differs from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
 	}
 }

@@ -77,3 +77,19 @@ func scriptRun(L *lua.LState) int {
 	L.Call(nargs, lua.MultRet)
 	return L.GetTop() - base
 }
+
+// SetArg sets the global arg table as lua does (arg[0] the script,
+// arg[1..] its arguments) and returns the arguments as Lua values, to pass
+// to the script's chunk as its "...". Call with the interpreter lock held
+// when tasks may be running.
+func SetArg(L *lua.LState, script string, args []string) []lua.LValue {
+	t := L.NewTable()
+	t.RawSetInt(0, lua.LString(script))
+	values := make([]lua.LValue, len(args))
+	for i, a := range args {
+		values[i] = lua.LString(a)
+		t.RawSetInt(i+1, values[i])
+	}
+	L.SetGlobal("arg", t)
+	return values
+}
