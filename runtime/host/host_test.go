@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,19 @@ func blockingWait(ch chan struct{}) lua.LGFunction {
 	}
 }
 
+// waitBlocked returns once task is waiting in Block (the state it
+// publishes on entering it), failing the test after a bound.
+func waitBlocked(t *testing.T, task *Task) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for task.BlockedOn() == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v never blocked", task)
+		}
+		runtime.Gosched()
+	}
+}
+
 func TestTasksRunConcurrentlyUnderOneLock(t *testing.T) {
 	var out bytes.Buffer
 	h := New(Options{Stdout: &out})
@@ -35,9 +49,7 @@ func TestTasksRunConcurrentlyUnderOneLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	waiter := h.Spawn(fn, nil, SpawnOptions{Name: "waiter"})
-	for waiter.BlockedOn() != "test wait" {
-		time.Sleep(time.Millisecond)
-	}
+	waitBlocked(t, waiter)
 	if got := waiter.State(); got != "waiting: test wait" {
 		t.Fatalf("state %q", got)
 	}
@@ -57,9 +69,7 @@ func TestShutdownCancelsBlockedTasks(t *testing.T) {
 	h.L.SetGlobal("wait", h.L.NewFunction(blockingWait(never)))
 	fn, _ := h.L.LoadString(`wait()`)
 	t1 := h.Spawn(fn, nil, SpawnOptions{})
-	for t1.BlockedOn() == "" {
-		time.Sleep(time.Millisecond)
-	}
+	waitBlocked(t, t1)
 	if err := h.Shutdown(time.Second); err != nil {
 		t.Fatal(err)
 	}
