@@ -321,10 +321,17 @@ func sockRecv(L *lua.LState) int {
 	return 1
 }
 
+// MaxRecvExactly bounds recv_exactly(n): the whole count is buffered, so a
+// length read from a peer must not make it allocate without limit.
+const MaxRecvExactly = 64 << 20
+
 // sockRecvExactly implements s:recv_exactly(n) -> data | nil, err, partial.
 func sockRecvExactly(L *lua.LState) int {
 	s := checkOpenSocket(L)
 	n := checkCount(L, 2)
+	if n > MaxRecvExactly {
+		L.ArgError(2, fmt.Sprintf("count %d is over %d (read large data in pieces)", n, MaxRecvExactly))
+	}
 	var data, partial []byte
 	var err error
 	block(L, "recv_exactly", func(ctx context.Context) { data, partial, err = s.RecvExactly(ctx, n) })

@@ -167,6 +167,7 @@ function test_misuse_raises()
   local cases = {
     {function() c:recv("x") end, "bad argument #2 to recv (number expected, got string)"},
     {function() c:recv(-1) end, "bad argument #2 to recv (count must be a whole number >= 0)"},
+    {function() c:recv_exactly(2^40) end, "bad argument #2 to recv_exactly (count 1099511627776 is over 67108864 (read large data in pieces))"},
     {function() c.recv(42, 1) end, "bad argument #1 to recv (socket expected)"},
     {function() c:settimeout(-1) end, "bad argument #2 to settimeout (seconds must be >= 0)"},
     {function() c:recv_until("") end, "bad argument #2 to recv_until (delimiter must not be empty)"},
