@@ -152,16 +152,36 @@ func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task
 	ctx, cancel := context.WithCancel(h.ctx)
 	t.ctx, t.cancel = context.WithValue(ctx, taskKey{}, t), cancel
 	for _, a := range args {
-		if ud, ok := a.(*lua.LUserData); ok {
-			if c, ok := ud.Value.(interface{ Close() error }); ok {
-				h.give(c, t)
-			}
+		if c := resourceOf(a); c != nil {
+			h.give(c, t)
 		}
 	}
 	th, _ := h.L.NewThread()
 	th.SetContext(&vmContext{Context: t.ctx, done: t.ctx.Done(), host: h})
 	go t.run(th, fn, args)
 	return t
+}
+
+// Wrapper is a Lua object that stands for a resource it wraps (a framed
+// socket for its socket): handing it to a task hands over the resource.
+type Wrapper interface {
+	Unwrap() io.Closer
+}
+
+// resourceOf is the resource a Lua value holds: a tracked closer itself,
+// or what a Wrapper wraps; nil for other values.
+func resourceOf(v lua.LValue) io.Closer {
+	ud, ok := v.(*lua.LUserData)
+	if !ok {
+		return nil
+	}
+	switch r := ud.Value.(type) {
+	case Wrapper:
+		return r.Unwrap()
+	case io.Closer:
+		return r
+	}
+	return nil
 }
 
 // run is the task's goroutine.

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -329,6 +330,10 @@ func frameWrap(L *lua.LState) int {
 	L.Push(newUserData(L, f, FramedTypeName))
 	return 1
 }
+
+// Unwrap is the socket under the framed socket: spawn(fn, f) hands the
+// socket to the new task.
+func (f *framed) Unwrap() io.Closer { return f.sock }
 
 // framedIndex implements f.sock, f.codec and the methods.
 func framedIndex(L *lua.LState) int {

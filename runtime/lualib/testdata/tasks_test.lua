@@ -148,6 +148,15 @@ function test_spawn_hands_socket_arguments_to_the_task()
   eq(s:recv(1), "", "the handed-over socket closed with its cancelled task")
 end
 
+function test_spawn_hands_a_framed_socket_to_the_task()
+  local c, s = pair()
+  local t = spawn(function(f) f:recv() end, frame.wrap(c, frame.line()))
+  waitfor(t, "waiting: recv frame")
+  t:cancel()
+  t:join()
+  eq(s:recv(1), "", "the framed socket's socket closed with its cancelled task")
+end
+
 function test_cancel_stops_a_busy_loop()
   local t = spawn(function() while true do end end)
   sleep(0.01)
