@@ -99,6 +99,7 @@ func New(opts Options) *Host {
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
 	h.redirectOutput()
+	h.wrapCoroutines()
 	return h
 }
 
@@ -446,4 +447,47 @@ func (h *Host) Trace() netio.Tap {
 		return *p
 	}
 	return nil
+}
+
+// wrapCoroutines makes the threads of coroutines a script creates check
+// their task's vmContext too, so a busy loop inside a coroutine also hands
+// the interpreter lock over (gopher-lua gives them a plain child context).
+func (h *Host) wrapCoroutines() {
+	co, ok := h.L.GetGlobal("coroutine").(*lua.LTable)
+	if !ok {
+		return
+	}
+	for _, name := range []string{"create", "wrap"} {
+		orig, ok := co.RawGetString(name).(*lua.LFunction)
+		if !ok || !orig.IsG {
+			continue
+		}
+		co.RawSetString(name, h.L.NewFunction(h.adoptingThread(orig.GFunction)))
+	}
+}
+
+// adoptingThread wraps coroutine.create or coroutine.wrap: the new thread
+// (the result, or the wrap closure's upvalue) gets the running task's
+// vmContext.
+func (h *Host) adoptingThread(orig lua.LGFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		n := orig(L)
+		t := h.current
+		if t == nil || n != 1 {
+			return n
+		}
+		var th *lua.LState
+		switch v := L.Get(-1).(type) {
+		case *lua.LState:
+			th = v
+		case *lua.LFunction:
+			if len(v.Upvalues) == 1 {
+				th, _ = v.Upvalues[0].Value().(*lua.LState)
+			}
+		}
+		if th != nil {
+			th.SetContext(t.vmContext())
+		}
+		return n
+	}
 }

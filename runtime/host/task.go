@@ -157,7 +157,7 @@ func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task
 		}
 	}
 	th, _ := h.L.NewThread()
-	th.SetContext(&vmContext{Context: t.ctx, done: t.ctx.Done(), host: h})
+	th.SetContext(t.vmContext())
 	go t.run(th, fn, args)
 	return t
 }
@@ -284,6 +284,11 @@ type vmContext struct {
 	done  <-chan struct{}
 	host  *Host
 	count int
+}
+
+// vmContext is a new instruction-counting context for one of t's threads.
+func (t *Task) vmContext() *vmContext {
+	return &vmContext{Context: t.ctx, done: t.ctx.Done(), host: t.host}
 }
 
 // Done is called by the VM between instructions, with the lock held.

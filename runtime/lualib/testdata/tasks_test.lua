@@ -165,6 +165,23 @@ function test_cancel_stops_a_busy_loop()
   eq(err, "cancelled")
 end
 
+function test_busy_loop_inside_a_coroutine_does_not_starve_others()
+  for _, make in ipairs({coroutine.wrap, function(f)
+    local co = coroutine.create(f)
+    return function() return coroutine.resume(co) end
+  end}) do
+    local ran = false
+    local busy = spawn(function()
+      make(function() while true do end end)()
+    end)
+    local other = spawn(function() ran = true end)
+    other:join() -- would never return if the busy coroutine kept the lock
+    eq(ran, true)
+    busy:cancel()
+    eq(select(2, busy:join()), "cancelled")
+  end
+end
+
 function test_cancelled_task_ignoring_errors_still_stops()
   local t = spawn(function()
     while true do pcall(sleep, 10) end
