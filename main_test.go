@@ -305,3 +305,20 @@ func TestSignalClosesEverythingAndExits130(t *testing.T) {
 		})
 	}
 }
+
+// A server script whose port is taken says so and exits 1 (it must not
+// quietly listen somewhere else).
+func TestServerScriptsOnATakenPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for script, line := range map[string]int{"part1/server": 12, "part2/header_server": 24} {
+		r := runCLI(t, "run", script, ln.Addr().String())
+		want := fmt.Sprintf("netplay: %s.lua:%d: address already in use\n", script, line)
+		if r.status != exitError || !strings.HasPrefix(r.stderr, want) {
+			t.Errorf("%s: status %d stderr %q, want prefix %q", script, r.status, r.stderr, want)
+		}
+	}
+}

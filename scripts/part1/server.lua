@@ -9,7 +9,7 @@ local ADDR = socket.address(arg[1], "127.0.0.1:1234")
 local s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 -- AF_INET refers to IPv4, SOCK_STREAM refers to TCP
 
-s:bind(ADDR)
+assert(s:bind(ADDR))
 -- bind the socket (an end point that receives the data: IP + port)
 
 s:listen(5)
