@@ -63,13 +63,14 @@ var framedMethods = map[string]lua.LGFunction{
 	"close":  framedClose,
 }
 
-// codec is a codec value: a Go codec (made for any maximum) or one written
-// in Lua.
+// codec is a codec value: a Go codec (goc, made at max; make builds it
+// for another maximum) or one written in Lua (goc nil).
 type codec struct {
 	name     string
 	max      int
-	make     func(max int) (framing.Codec, error) // nil for a Lua codec
-	encodeFn *lua.LFunction                       // Lua codecs
+	goc      framing.Codec
+	make     func(max int) (framing.Codec, error)
+	encodeFn *lua.LFunction // Lua codecs
 	decodeFn *lua.LFunction
 }
 
@@ -118,7 +119,7 @@ func pushGoCodec(L *lua.LState, argn int, max int, mk func(max int) (framing.Cod
 	if err != nil {
 		L.ArgError(argn, err.Error())
 	}
-	L.Push(newUserData(L, &codec{name: c.Name(), max: max, make: mk}, CodecTypeName))
+	L.Push(newUserData(L, &codec{name: c.Name(), max: max, goc: c, make: mk}, CodecTypeName))
 	return 1
 }
 
@@ -210,9 +211,10 @@ func checkFramed(L *lua.LState, n int) *framed {
 	return nil
 }
 
-// encode frames msg with c (at maximum max).
-func (c *codec) encode(L *lua.LState, msg string, max int) ([]byte, error) {
-	if c.make == nil {
+// encode frames msg with goc, c's Go codec at the maximum in force, or
+// with c's Lua encoder when goc is nil (checking max itself).
+func (c *codec) encode(L *lua.LState, msg string, goc framing.Codec, max int) ([]byte, error) {
+	if goc == nil {
 		if len(msg) > max {
 			return nil, framing.ErrFrameTooLarge
 		}
@@ -227,11 +229,7 @@ func (c *codec) encode(L *lua.LState, msg string, max int) ([]byte, error) {
 		}
 		return []byte(s), nil
 	}
-	gc, err := c.make(max)
-	if err != nil {
-		return nil, err
-	}
-	return gc.Encode(nil, []byte(msg))
+	return goc.Encode(nil, []byte(msg))
 }
 
 // decodeLua calls a Lua codec's decode(buf): msg, used | nil | nil, err.
@@ -264,7 +262,7 @@ func (c *codec) decodeLua(L *lua.LState, buf []byte, max int) (used int, msg []b
 // codecEncode implements codec:encode(msg) -> bytes | nil, err.
 func codecEncode(L *lua.LState) int {
 	c := checkCodec(L, 1)
-	out, err := c.encode(L, L.CheckString(2), c.max)
+	out, err := c.encode(L, L.CheckString(2), c.goc, c.max)
 	if err != nil {
 		return pushFrameError(L, err, nil)
 	}
@@ -279,14 +277,10 @@ func codecDecode(L *lua.LState) int {
 	var used int
 	var msg []byte
 	var err error
-	if c.make == nil {
+	if c.goc == nil {
 		used, msg, err = c.decodeLua(L, buf, c.max)
 	} else {
-		gc, merr := c.make(c.max)
-		if merr != nil {
-			L.RaiseError("%s", merr.Error())
-		}
-		used, msg, err = gc.Decode(buf)
+		used, msg, err = c.goc.Decode(buf)
 	}
 	switch {
 	case err != nil:
@@ -320,7 +314,11 @@ func frameWrap(L *lua.LState) int {
 		max = c.max
 	}
 	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
-	if c.make != nil {
+	switch {
+	case c.goc == nil: // a Lua codec
+	case max == c.max:
+		f.goc = c.goc
+	default:
 		gc, err := c.make(max)
 		if err != nil {
 			L.ArgError(3, err.Error())
@@ -356,7 +354,7 @@ func framedSend(L *lua.LState) int {
 	if f.sock.Closed() {
 		L.ArgError(1, "socket is closed")
 	}
-	out, err := f.codec.encode(L, L.CheckString(2), f.max)
+	out, err := f.codec.encode(L, L.CheckString(2), f.goc, f.max)
 	if err != nil {
 		return pushFrameError(L, err, nil)
 	}
