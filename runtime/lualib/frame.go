@@ -192,23 +192,11 @@ func frameNew(L *lua.LState) int {
 }
 
 func checkCodec(L *lua.LState, n int) *codec {
-	if ud, ok := L.Get(n).(*lua.LUserData); ok {
-		if c, ok := ud.Value.(*codec); ok {
-			return c
-		}
-	}
-	L.ArgError(n, "codec expected")
-	return nil
+	return checkUserData[*codec](L, n, "codec expected")
 }
 
 func checkFramed(L *lua.LState, n int) *framed {
-	if ud, ok := L.Get(n).(*lua.LUserData); ok {
-		if f, ok := ud.Value.(*framed); ok {
-			return f
-		}
-	}
-	L.ArgError(n, "framed socket expected")
-	return nil
+	return checkUserData[*framed](L, n, "framed socket expected")
 }
 
 // encode frames msg with goc, c's Go codec at the maximum in force, or

@@ -151,6 +151,20 @@ func newUserData(L *lua.LState, v any, typeName string) *lua.LUserData {
 	return ud
 }
 
+// checkUserData returns the Go value of type T in the userdata at argument
+// n, raising "bad argument #n (<expected>)" for anything else. Each type's
+// checker (checkSocket, checkTask, ...) is a call of it.
+func checkUserData[T any](L *lua.LState, n int, expected string) T {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if v, ok := ud.Value.(T); ok {
+			return v
+		}
+	}
+	L.ArgError(n, expected)
+	var zero T
+	return zero
+}
+
 // newType registers a metatable for a userdata type with methods (reached
 // through __index) and extra metamethods.
 func newType(L *lua.LState, typeName string, methods map[string]lua.LGFunction, meta map[string]lua.LGFunction) {

@@ -90,13 +90,7 @@ func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
 
 // checkSocket returns the socket at argument n.
 func checkSocket(L *lua.LState, n int) *netio.Socket {
-	if ud, ok := L.Get(n).(*lua.LUserData); ok {
-		if s, ok := ud.Value.(*netio.Socket); ok {
-			return s
-		}
-	}
-	L.ArgError(n, "socket expected")
-	return nil
+	return checkUserData[*netio.Socket](L, n, "socket expected")
 }
 
 // checkOpenSocket returns the socket at argument 1, raising if it was closed.

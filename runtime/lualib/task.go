@@ -49,13 +49,7 @@ func PushTask(L *lua.LState, t *host.Task) {
 }
 
 func checkTask(L *lua.LState, n int) *host.Task {
-	if ud, ok := L.Get(n).(*lua.LUserData); ok {
-		if t, ok := ud.Value.(*host.Task); ok {
-			return t
-		}
-	}
-	L.ArgError(n, "task expected")
-	return nil
+	return checkUserData[*host.Task](L, n, "task expected")
 }
 
 // taskSpawn implements spawn(fn, ...) -> task: fn(...) runs as a new task.

@@ -53,13 +53,7 @@ func OpenTimer(L *lua.LState) int {
 }
 
 func checkTimer(L *lua.LState, n int) *timer {
-	if ud, ok := L.Get(n).(*lua.LUserData); ok {
-		if t, ok := ud.Value.(*timer); ok {
-			return t
-		}
-	}
-	L.ArgError(n, "timer expected")
-	return nil
+	return checkUserData[*timer](L, n, "timer expected")
 }
 
 // timerSleep implements sleep(seconds): blocks the calling task only.
