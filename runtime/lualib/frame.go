@@ -15,6 +15,7 @@ package lualib
 //	f:frames() -> iterator             f:close()     f.sock  f.codec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -398,30 +399,52 @@ func (f *framed) recvGo(L *lua.LState) (msg, partial []byte, err error) {
 // the lock released until it finds a frame.
 func (f *framed) recvLua(L *lua.LState) (msg, partial []byte, err error) {
 	for {
-		buf, eof := f.sock.Buffered()
-		if len(buf) > 0 {
-			used, m, derr := f.codec.decodeLua(L, buf, f.max)
-			if derr != nil {
-				return nil, buf, derr
+		used, m, buf, eof, ok, derr := f.decodeBuffered(L)
+		switch {
+		case !ok: // another task is reading this socket: wait for it
+			block(L, "recv frame", func(ctx context.Context) { err = f.sock.WaitReader(ctx) })
+			if err != nil {
+				return nil, nil, err
 			}
-			if used > 0 {
-				f.sock.Discard(used)
-				return m, nil, nil
-			}
-		}
-		if eof {
-			f.sock.Discard(len(buf))
+			continue
+		case derr != nil:
+			return nil, buf, derr
+		case used > 0:
+			return m, nil, nil
+		case eof:
 			return nil, buf, netio.ErrClosed
 		}
 		block(L, "recv frame", func(ctx context.Context) { err = f.sock.ReadMore(ctx, f.max+luaCodecSlack) })
-		if err != nil {
-			buf, _ := f.sock.Buffered()
-			if errors.Is(err, netio.ErrClosed) {
-				continue // decode what is left once more, then report
-			}
-			return nil, buf, err
+		if err != nil && !errors.Is(err, netio.ErrClosed) {
+			return nil, buf, err // the bytes stay buffered; buf is a copy
 		}
+		// At the end of the stream decode what is left once more, then report.
 	}
+}
+
+// decodeBuffered runs the Lua decoder once over what the socket holds,
+// with its read side taken (released even if the decoder raises). It
+// consumes a frame it finds, and everything at the end of the stream; buf
+// is a copy of the bytes it saw.
+func (f *framed) decodeBuffered(L *lua.LState) (used int, msg, buf []byte, eof, ok bool, err error) {
+	view, eof, ok := f.sock.TryLockReader()
+	if !ok {
+		return 0, nil, nil, false, false, nil
+	}
+	consumed := 0
+	defer func() { f.sock.UnlockReader(consumed) }()
+	buf = bytes.Clone(view)
+	if len(buf) > 0 {
+		used, msg, err = f.codec.decodeLua(L, buf, f.max)
+		if err != nil {
+			return 0, nil, buf, eof, true, err
+		}
+		consumed = used
+	}
+	if used == 0 && eof {
+		consumed = len(buf)
+	}
+	return used, msg, buf, eof, true, nil
 }
 
 // framedRecv implements f:recv() -> msg | nil, err, partial. At the end of

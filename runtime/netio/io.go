@@ -431,20 +431,34 @@ func (s *Socket) RecvFrom(ctx context.Context, n int) ([]byte, net.Addr, error) 
 	return p[:k], from, nil
 }
 
-// Buffered returns a copy of the bytes buffered and not yet received, and
-// whether the peer has closed. Frame decoders written in Lua read through
-// it (they cannot run while the interpreter lock is released).
-func (s *Socket) Buffered() (data []byte, eof bool) {
-	s.rsem <- struct{}{}
-	defer release(s.rsem)
-	return bytes.Clone(s.rb.Bytes()), s.eof
+// TryLockReader takes the socket's read side without waiting and returns
+// the buffered bytes (valid until UnlockReader) and whether the peer has
+// closed; ok is false when another reader holds it. Frame decoders written
+// in Lua read through it: they run with the interpreter lock held, so they
+// must never wait for a reader that may itself wait for that lock.
+func (s *Socket) TryLockReader() (buf []byte, eof, ok bool) {
+	select {
+	case s.rsem <- struct{}{}:
+		return s.rb.Bytes(), s.eof, true
+	default:
+		return nil, false, false
+	}
 }
 
-// Discard drops the first n buffered bytes (a Lua decoder used them).
-func (s *Socket) Discard(n int) {
-	s.rsem <- struct{}{}
-	defer release(s.rsem)
+// UnlockReader consumes the first n buffered bytes and releases the read
+// side taken by TryLockReader.
+func (s *Socket) UnlockReader(n int) {
 	s.rb.Consume(min(n, s.rb.Len()))
+	release(s.rsem)
+}
+
+// WaitReader waits until no other reader holds the socket.
+func (s *Socket) WaitReader(ctx context.Context) error {
+	if err := acquire(ctx, s.rsem); err != nil {
+		return err
+	}
+	release(s.rsem)
+	return nil
 }
 
 // ReadMore reads once from the connection into the buffer, waiting until

@@ -1,7 +1,7 @@
 -- The frame module, specified in Lua (runtime/lualib/lua_test.go).
 
 local T = require("luatest")
-local eq, pair = T.eq, T.pair
+local eq, pair, waitfor = T.eq, T.pair, T.waitfor
 
 function test_header_encode_decode()
   local h = frame.header()
@@ -200,4 +200,25 @@ function test_deferred_replies_are_never_held_back()
     if sleeper then sleeper:cancel() end
     srv:close()
   end
+end
+
+-- A Lua codec's decoder runs with the interpreter lock held: it must not
+-- wait for another task that reads the same socket (and needs the lock).
+function test_lua_codec_beside_a_blocked_reader_does_not_deadlock()
+  local c, s = pair()
+  local lines = frame.new{
+    encode = function(msg) return msg .. "\n" end,
+    decode = function(buf)
+      local i = buf:find("\n", 1, true)
+      if i then return buf:sub(1, i - 1), i end
+    end,
+  }
+  local reader = spawn(function() return c:recv(5) end)
+  waitfor(reader, "waiting: recv")
+  local framer = spawn(function() return frame.wrap(c, lines):recv() end)
+  waitfor(framer, "waiting: recv frame")
+  s:sendall("hello")
+  eq(reader:join(), "hello")
+  s:sendall("line\n")
+  eq(framer:join(), "line")
 end
