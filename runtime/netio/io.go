@@ -345,14 +345,29 @@ func (s *Socket) writeDeferred(ctx context.Context, c net.Conn) error {
 	return nil
 }
 
-// flushBeforeClose writes deferred output, waiting at most a second.
+// flushBeforeClose writes deferred output, waiting at most a second for
+// the write. Close may run under the interpreter lock, so it never waits
+// for another writer: one that holds the write side writes the deferred
+// output itself (Send sends it first).
 func (s *Socket) flushBeforeClose() {
 	if !s.Pending() {
 		return
 	}
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case s.wsem <- struct{}{}:
+	default:
+		return
+	}
+	defer release(s.wsem)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	s.Flush(ctx)
+	s.writeDeferred(ctx, c)
 }
 
 // packet returns the socket's packet connection, binding a fresh datagram
