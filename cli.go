@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -42,7 +43,7 @@ type Stdio struct {
 	OnListen func(net.Addr)
 }
 
-const usage = `netplay: a scriptable network playground (Lua with sockets, framing, timers)
+const usageHead = `netplay: a scriptable network playground (Lua with sockets, framing, timers)
 
 usage:
   netplay                          REPL
@@ -53,9 +54,40 @@ usage:
   netplay --trace ...              also print every send and receive to stderr
   netplay list                     the bundled scripts
   netplay help | version
+`
 
+const usageTail = `
 Start with the guided tour:  netplay run tour
 `
+
+// subcommand is a command with a file (or package) of its own:
+// `netplay NAME ARGS...` calls run with ARGS. Each registers itself from
+// an init function in its own file, so adding one never touches this file.
+type subcommand struct {
+	usage string // the usage line, shown by netplay help: "test [PATH...]"
+	what  string // what it does, one line
+	run   func(ctx context.Context, args []string, stdio Stdio) int
+}
+
+// subcommands are the registered commands, by name.
+var subcommands = map[string]subcommand{}
+
+// usage is the text netplay help prints.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	names := make([]string, 0, len(subcommands))
+	for name := range subcommands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		c := subcommands[name]
+		fmt.Fprintf(&b, "  %-32s %s\n", "netplay "+c.usage, c.what)
+	}
+	b.WriteString(usageTail)
+	return b.String()
+}
 
 // Main runs netplay with args (without the program name) and returns the
 // exit status. Cancelling ctx (SIGINT, SIGTERM) closes every socket, stops
@@ -68,7 +100,7 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 	}
 	switch inv.command {
 	case "help":
-		fmt.Fprint(io.Out, usage)
+		fmt.Fprint(io.Out, usage())
 		return exitOK
 	case "version":
 		fmt.Fprintf(io.Out, "netplay %s\n", version)
@@ -77,14 +109,16 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		return list(io.Out)
 	case "repl", "interactive":
 		return startREPL(ctx, inv, io)
+	case "subcommand":
+		return subcommands[inv.target].run(ctx, inv.args, io)
 	}
 	return runScript(ctx, inv, io)
 }
 
 // invocation is a parsed command line.
 type invocation struct {
-	command string   // run, eval, help, version, list, repl, interactive (-i)
-	target  string   // the script (run) or the code (eval)
+	command string   // run, eval, help, version, list, repl, interactive (-i), subcommand
+	target  string   // the script (run), the code (eval) or the subcommand's name
 	args    []string // the script's arguments
 	trace   bool
 }
@@ -131,6 +165,11 @@ func parseArgs(args []string) (invocation, error) {
 			return inv, errors.New("run needs a script: netplay run FILE [ARGS...]")
 		}
 		args = args[1:]
+	default:
+		if _, ok := subcommands[args[0]]; ok {
+			inv.command, inv.target, inv.args = "subcommand", args[0], args[1:]
+			return inv, nil
+		}
 	}
 	inv.command, inv.target, inv.args = "run", args[0], args[1:]
 	return inv, nil
