@@ -25,7 +25,7 @@ func (r *REPL) foreground(ctx context.Context, fn *lua.LFunction, args []lua.LVa
 	intr, stop := r.interrupts() // before the entry starts: no Ctrl-C is missed
 	defer stop()
 	all := append([]lua.LValue{fn}, args...)
-	t := r.h.Spawn(r.body, all, host.SpawnOptions{Name: "repl", Quiet: true})
+	t := r.h.Spawn(r.body, all, host.SpawnOptions{Name: "repl", Quiet: true, Borrow: true})
 	select {
 	case <-t.Done():
 	case <-intr:

@@ -53,7 +53,7 @@ func orDash(s string) string {
 func (r *REPL) socketsOf(t *host.Task) string {
 	var names []string
 	for _, c := range r.h.Owned(t) {
-		names = append(names, closerString(c))
+		names = append(names, closerString(c.Closer()))
 	}
 	sort.Strings(names)
 	return strings.Join(names, " ")

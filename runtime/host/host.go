@@ -1,24 +1,23 @@
 // Package host runs Lua scripts as tasks: one gopher-lua state shared by
-// many goroutines, one interpreter lock, and blocking primitives that release
-// the lock while they wait.
+// many goroutines that take turns, and waiting primitives that let the
+// other tasks run meanwhile.
 //
 // The design follows the facts measured in DESIGN.md: a Go function that
 // yields does not suspend inside pcall or a metamethod, so every task is a
 // goroutine running its own Lua thread (L.NewThread), and exactly one of them
-// runs Lua at a time. A blocking primitive calls Host.Block, which saves the
-// current Lua thread, unlocks, does its Go work, locks again and restores it.
-// Blocking calls therefore work inside pcall, coroutines and metamethods.
+// runs Lua at a time. The interpreter changes hands only where a task waits
+// (runtime/sched): code between two waits runs as one piece, as in copas,
+// OpenResty, asyncio and luv. A waiting primitive gives the interpreter up,
+// waits, and takes it back with the same task and Lua thread current, so
+// waits work inside pcall, coroutines and metamethods.
 package host
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	goruntime "runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +25,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/netio"
+	"netplay/runtime/sched"
 )
 
 // Module is a Lua module the host preloads and exposes as a global.
@@ -41,36 +41,46 @@ type Module struct {
 type Options struct {
 	Stdout io.Writer // print and io.write; default io.Discard
 	Stderr io.Writer // task errors; default io.Discard
-	Clock  Clock     // default RealClock
+	// Clock is the host's one clock (default the real one); a
+	// sched.VirtualClock runs the host in virtual time.
+	Clock sched.Clock
 	// OpenScript resolves a script name (a file or a bundled name) to its
 	// chunk name and source; used by the run() function of scripts.
 	OpenScript func(name string) (chunk string, src []byte, err error)
 	// OnListen, if set, is called (without the interpreter lock) each time a
 	// script starts listening; tests use it to learn OS-chosen ports.
 	OnListen func(addr net.Addr)
+	// BusyWarning is how long a task may run without waiting before stderr
+	// says so (default 1 s; negative: never).
+	BusyWarning time.Duration
 }
 
-// Host owns the Lua state, the interpreter lock, the tasks and the open
+// Host owns the Lua state, the interpreter, the tasks and the open
 // resources (sockets) of one running program.
 type Host struct {
-	L    *lua.LState
-	opts Options
+	L     *lua.LState
+	opts  Options
+	sched *sched.Sched
 
-	mu      sync.Mutex   // the interpreter lock: held whenever Lua code runs
-	current *Task        // the task holding mu
-	waiting atomic.Int32 // goroutines waiting for mu
+	// current is the task holding the interpreter; only read or written by
+	// the holder.
+	current *Task
+	// lockG is the G of Go code holding the interpreter through Lock.
+	lockG *sched.G
 
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
 
-	state     sync.Mutex // guards the fields below; never held while taking mu
+	state     sync.Mutex // guards the fields below; never held while waiting for the interpreter
 	tasks     map[int]*Task
 	nextID    int
-	resources map[io.Closer]*Task // open sockets and their owning task
-	failed    bool                // some task ended with an uncaught error
+	resources map[*Resource]struct{}
+	failed    bool // some task ended with an uncaught error
 	running   sync.WaitGroup
 
-	trace atomic.Pointer[netio.Tap]
+	trace    atomic.Pointer[netio.Tap]
+	watchdog chan struct{} // closed to stop the busy-task watchdog
+	stopOnce sync.Once
 }
 
 // hostKey is the registry key under which the *Host is stored in its state.
@@ -85,14 +95,19 @@ func New(opts Options) *Host {
 		opts.Stderr = io.Discard
 	}
 	if opts.Clock == nil {
-		opts.Clock = RealClock{}
+		opts.Clock = sched.RealClock{}
+	}
+	if opts.BusyWarning == 0 {
+		opts.BusyWarning = time.Second
 	}
 	L := lua.NewState(luaOptions())
 	h := &Host{
 		L:         L,
 		opts:      opts,
+		sched:     sched.New(opts.Clock),
 		tasks:     make(map[int]*Task),
-		resources: make(map[io.Closer]*Task),
+		resources: make(map[*Resource]struct{}),
+		watchdog:  make(chan struct{}),
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	ud := L.NewUserData()
@@ -100,6 +115,9 @@ func New(opts Options) *Host {
 	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
 	h.redirectOutput()
 	h.wrapCoroutines()
+	if opts.BusyWarning > 0 {
+		go h.watchBusyTasks(opts.BusyWarning)
+	}
 	return h
 }
 
@@ -131,8 +149,18 @@ func (h *Host) Stdout() io.Writer { return h.opts.Stdout }
 // Stderr is where task errors are reported.
 func (h *Host) Stderr() io.Writer { return h.opts.Stderr }
 
-// Clock is the host's one clock: every sleep, timer and now goes through it.
-func (h *Host) Clock() Clock { return h.opts.Clock }
+// Clock is the host's one clock: every sleep, timer, deadline and now goes
+// through it.
+func (h *Host) Clock() sched.Clock { return h.opts.Clock }
+
+// Virtual reports whether the host runs in virtual time.
+func (h *Host) Virtual() bool {
+	_, ok := h.opts.Clock.(*sched.VirtualClock)
+	return ok
+}
+
+// Sched is the scheduler the host's tasks take turns on.
+func (h *Host) Sched() *sched.Sched { return h.sched }
 
 // Context is cancelled when the host shuts down.
 func (h *Host) Context() context.Context { return h.ctx }
@@ -163,136 +191,25 @@ func (h *Host) Install(mods []Module) error {
 	return nil
 }
 
-// Lock takes the interpreter lock for Go code that touches Lua values
-// outside any task (setting up globals, the REPL's completion).
-func (h *Host) Lock() { h.lock() }
+// Lock takes the interpreter for Go code that touches Lua values outside
+// any task (setting up globals, the REPL's compiler and completion). It
+// waits for its turn like a task does.
+func (h *Host) Lock() {
+	g := h.sched.NewG(nil)
+	g.Acquire()
+	h.lockG = g
+}
 
-// Unlock releases the lock taken by Lock.
-func (h *Host) Unlock() { h.mu.Unlock() }
+// Unlock gives back the interpreter taken by Lock.
+func (h *Host) Unlock() {
+	g := h.lockG
+	h.lockG = nil
+	g.Release()
+}
 
-// Current is the task running Lua now; only meaningful with the lock held.
+// Current is the task running Lua now; only meaningful with the
+// interpreter held.
 func (h *Host) Current() *Task { return h.current }
-
-// acquire takes the interpreter lock for task t running on thread th.
-func (h *Host) acquire(t *Task, th *lua.LState) {
-	h.lock()
-	h.current = t
-	th.G.CurrentThread = th
-}
-
-// lock takes the interpreter lock, counting the wait so a busy task knows
-// to hand it over.
-func (h *Host) lock() {
-	h.waiting.Add(1)
-	h.mu.Lock()
-	h.waiting.Add(-1)
-}
-
-// yieldLock lets tasks waiting for the interpreter lock run, then takes it
-// back; the running task and Lua thread are restored.
-func (h *Host) yieldLock() {
-	if h.waiting.Load() == 0 {
-		return
-	}
-	t, cur := h.current, h.L.G.CurrentThread
-	h.mu.Unlock()
-	goruntime.Gosched()
-	h.lock()
-	h.current, h.L.G.CurrentThread = t, cur
-}
-
-// ErrCancelled is what a blocking call returns when its task was cancelled
-// or the host is shutting down.
-var ErrCancelled = errors.New("cancelled")
-
-// Block runs wait with the interpreter lock released, on behalf of the task
-// that called into Go from Lua thread L. what says what the task waits on
-// (shown by :tasks). wait gets the task's context, cancelled by task:cancel()
-// and by shutdown; it must not touch Lua values. When Block returns the lock
-// is held again and L's thread is current.
-//
-// If the task was cancelled Block raises a Lua error ("cancelled") after
-// wait returns, so a cancelled task unwinds even through code that ignores
-// results; its Lua thread also checks the context on every instruction.
-func (h *Host) Block(L *lua.LState, what string, wait func(ctx context.Context)) {
-	t := h.current
-	if t == nil {
-		panic("netplay: blocking call outside a task")
-	}
-	cur := L.G.CurrentThread
-	t.setBlockedOn(what)
-	flushes := t.takeBeforeWait()
-	h.mu.Unlock()
-	for _, flush := range flushes {
-		flush(t.ctx)
-	}
-	wait(t.ctx)
-	h.lock()
-	h.current = t
-	L.G.CurrentThread = cur
-	t.setBlockedOn("")
-	if t.ctx.Err() != nil {
-		L.RaiseError("%s", ErrCancelled.Error())
-	}
-}
-
-// Track registers an open resource (a socket) as owned by the current task,
-// so that Shutdown closes it and so does the end of a failed or cancelled
-// owner. Call with the interpreter lock held.
-func (h *Host) Track(c io.Closer) {
-	h.state.Lock()
-	h.resources[c] = h.current
-	h.state.Unlock()
-}
-
-// TrackFor registers a resource as owned by t; it needs no interpreter
-// lock. A wait function that opens a socket tracks it at once with
-// TrackFor(c, TaskFrom(ctx)), so a cancellation arriving before the task
-// holds the lock again cannot leak it: the cancelled task closes what it
-// owns.
-func (h *Host) TrackFor(c io.Closer, t *Task) {
-	h.state.Lock()
-	h.resources[c] = t
-	h.state.Unlock()
-}
-
-// Untrack forgets a resource; its Close has been called by its user.
-func (h *Host) Untrack(c io.Closer) {
-	h.state.Lock()
-	delete(h.resources, c)
-	h.state.Unlock()
-}
-
-// give makes t the owner of c if c is tracked (spawn(fn, sock) hands the
-// socket to the new task).
-func (h *Host) give(c io.Closer, t *Task) {
-	h.state.Lock()
-	if _, ok := h.resources[c]; ok {
-		h.resources[c] = t
-	}
-	h.state.Unlock()
-}
-
-// Owned lists the resources t owns.
-func (h *Host) Owned(t *Task) []io.Closer {
-	h.state.Lock()
-	defer h.state.Unlock()
-	var out []io.Closer
-	for c, owner := range h.resources {
-		if owner == t {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// closeOwned closes every resource t still owns.
-func (h *Host) closeOwned(t *Task) {
-	for _, c := range h.Owned(t) {
-		c.Close()
-		h.Untrack(c)
-	}
-}
 
 // Tasks lists the live tasks, by id.
 func (h *Host) Tasks() []*Task {
@@ -335,21 +252,32 @@ func (h *Host) Wait(ctx context.Context) error {
 	}
 }
 
-// Shutdown cancels every task, closes every tracked resource and waits up to
+// WaitQuiet returns once every task waits and nothing known is about to
+// wake one (see sched.Sched.Quiet), or when ctx is done. The REPL reads
+// its next line only then, so what tasks print in answer to an entry comes
+// before the next prompt.
+func (h *Host) WaitQuiet(ctx context.Context) error {
+	return h.sched.WaitQuiet(ctx, time.Millisecond)
+}
+
+// Shutdown cancels every task, closes every resource and waits up to
 // grace for the tasks to end. It returns an error naming the tasks that
 // did not stop in time (a task stuck in a Go call that ignores cancellation).
 // The Lua state stays usable only for inspection afterwards.
 func (h *Host) Shutdown(grace time.Duration) error {
+	h.stopOnce.Do(func() { close(h.watchdog) })
 	h.cancel()
-	h.state.Lock()
-	var res []io.Closer
-	for c := range h.resources {
-		res = append(res, c)
+	for _, t := range h.Tasks() {
+		t.g.CancelWake()
 	}
-	h.resources = make(map[io.Closer]*Task)
+	h.state.Lock()
+	res := make([]*Resource, 0, len(h.resources))
+	for r := range h.resources {
+		res = append(res, r)
+	}
 	h.state.Unlock()
-	for _, c := range res {
-		c.Close()
+	for _, r := range res {
+		r.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -379,51 +307,6 @@ func (h *Host) ListenEvent(a net.Addr) {
 	}
 }
 
-// hostPrint implements print(...): like Lua's, but to the host's Stdout in
-// one write, so output of concurrent tasks never interleaves within a line.
-func hostPrint(L *lua.LState) int {
-	var b strings.Builder
-	top := L.GetTop()
-	for i := 1; i <= top; i++ {
-		if i > 1 {
-			b.WriteByte('\t')
-		}
-		b.WriteString(ToString(L, L.Get(i)))
-	}
-	b.WriteByte('\n')
-	io.WriteString(Of(L).opts.Stdout, b.String())
-	return 0
-}
-
-// hostWrite implements io.write(...) to the host's Stdout.
-func hostWrite(L *lua.LState) int {
-	var b strings.Builder
-	top := L.GetTop()
-	for i := 1; i <= top; i++ {
-		switch v := L.Get(i).(type) {
-		case lua.LString:
-			b.WriteString(string(v))
-		case lua.LNumber:
-			b.WriteString(FormatNumber(float64(v)))
-		default:
-			L.ArgError(i, "string expected, got "+v.Type().String())
-		}
-	}
-	io.WriteString(Of(L).opts.Stdout, b.String())
-	L.Push(L.GetGlobal("io"))
-	return 1
-}
-
-// redirectOutput points print and io.write at the host's Stdout, and has
-// print and tostring write numbers as a person would.
-func (h *Host) redirectOutput() {
-	h.L.SetGlobal("print", h.L.NewFunction(hostPrint))
-	h.L.SetGlobal("tostring", h.L.NewFunction(hostTostring))
-	if io, ok := h.L.GetGlobal("io").(*lua.LTable); ok {
-		io.RawSetString("write", h.L.NewFunction(hostWrite))
-	}
-}
-
 // SetTrace installs tap on every open socket and on those opened later;
 // nil removes it.
 func (h *Host) SetTrace(tap netio.Tap) {
@@ -434,8 +317,8 @@ func (h *Host) SetTrace(tap netio.Tap) {
 	}
 	h.state.Lock()
 	defer h.state.Unlock()
-	for c := range h.resources {
-		if s, ok := c.(*netio.Socket); ok {
+	for r := range h.resources {
+		if s, ok := r.c.(*netio.Socket); ok {
 			s.SetTap(tap)
 		}
 	}
@@ -447,47 +330,4 @@ func (h *Host) Trace() netio.Tap {
 		return *p
 	}
 	return nil
-}
-
-// wrapCoroutines makes the threads of coroutines a script creates check
-// their task's vmContext too, so a busy loop inside a coroutine also hands
-// the interpreter lock over (gopher-lua gives them a plain child context).
-func (h *Host) wrapCoroutines() {
-	co, ok := h.L.GetGlobal("coroutine").(*lua.LTable)
-	if !ok {
-		return
-	}
-	for _, name := range []string{"create", "wrap"} {
-		orig, ok := co.RawGetString(name).(*lua.LFunction)
-		if !ok || !orig.IsG {
-			continue
-		}
-		co.RawSetString(name, h.L.NewFunction(h.adoptingThread(orig.GFunction)))
-	}
-}
-
-// adoptingThread wraps coroutine.create or coroutine.wrap: the new thread
-// (the result, or the wrap closure's upvalue) gets the running task's
-// vmContext.
-func (h *Host) adoptingThread(orig lua.LGFunction) lua.LGFunction {
-	return func(L *lua.LState) int {
-		n := orig(L)
-		t := h.current
-		if t == nil || n != 1 {
-			return n
-		}
-		var th *lua.LState
-		switch v := L.Get(-1).(type) {
-		case *lua.LState:
-			th = v
-		case *lua.LFunction:
-			if len(v.Upvalues) == 1 {
-				th, _ = v.Upvalues[0].Value().(*lua.LState)
-			}
-		}
-		if th != nil {
-			th.SetContext(t.vmContext())
-		}
-		return n
-	}
 }

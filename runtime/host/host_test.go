@@ -100,7 +100,7 @@ func TestBlockOutsideTaskPanics(t *testing.T) {
 	h := New(Options{})
 	defer h.Close()
 	defer func() {
-		if r := recover(); r == nil || r != "netplay: blocking call outside a task" {
+		if r := recover(); r == nil || r != "netplay: a wait outside any task" {
 			t.Fatalf("recover() = %v", r)
 		}
 	}()

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/sched"
 )
 
 // Task is one goroutine running a Lua function on its own Lua thread.
@@ -17,24 +18,38 @@ type Task struct {
 	id     int
 	name   string
 	host   *Host
+	g      *sched.G
+	thread *lua.LState // its own Lua thread (coroutines it resumes have theirs)
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 	quiet  bool
+	borrow bool
 	prefix string
+	parent *Task
+	group  *Group
 
 	blockedOn atomic.Pointer[string]
+	warn      atomic.Bool // the watchdog saw it run too long without waiting
+	vm        *vmContext
 
-	// beforeWait are flushes to run before the task next waits, keyed by
-	// what they flush; only touched with the lock held.
-	beforeWait map[any]func(ctx context.Context)
+	// Touched only by the holder of the interpreter:
+	beforeWait map[any]func(ctx context.Context) // flushes to run before it next waits
+	waitOrder  []any                             // their keys, in the order registered
+	joiners    []*sched.Parker                   // tasks waiting for it to end
+	collected  bool                              // a join (or wait) took its result
+	unjoined   []*Task                           // tasks it started that failed as they started
+	held       []holding                         // what it holds (locks), to let go of at its end
+	ended      bool                              // finish ran
+
+	owned map[*Resource]struct{} // guarded by host.state
 
 	// Set before done is closed; read after.
 	results []lua.LValue
 	err     error
 
 	// Object is the task's Lua value (a userdata), made by the task module
-	// the first time Lua asks for it; only touched with the lock held.
+	// the first time Lua asks for it; only touched with the interpreter held.
 	Object lua.LValue
 }
 
@@ -46,38 +61,16 @@ type SpawnOptions struct {
 	// Quiet: an uncaught error is not printed nor counted as a failure (the
 	// REPL prints its entries' errors itself).
 	Quiet bool
+	// Group, if set, is the group the task joins (its parent's otherwise).
+	Group *Group
+	// Borrow: the task does not take over the sockets it receives on (a
+	// REPL entry using a connection an earlier entry opened: Ctrl-C must
+	// not close it).
+	Borrow bool
 }
 
 // ID is the task's number, unique within its host.
 func (t *Task) ID() int { return t.id }
-
-// Own makes t the owner of resource c (see Host.TrackFor); safe without
-// the interpreter lock.
-func (t *Task) Own(c io.Closer) { t.host.TrackFor(c, t) }
-
-// BeforeWait registers fn (under key, once) to run, without the
-// interpreter lock, before the task next waits for anything and when it
-// ends. Deferred socket output is flushed this way, so a task never sleeps
-// or waits elsewhere with replies held back. Call with the lock held.
-func (t *Task) BeforeWait(key any, fn func(ctx context.Context)) {
-	if t.beforeWait == nil {
-		t.beforeWait = make(map[any]func(ctx context.Context))
-	}
-	t.beforeWait[key] = fn
-}
-
-// takeBeforeWait returns and clears the registered functions.
-func (t *Task) takeBeforeWait() []func(ctx context.Context) {
-	if len(t.beforeWait) == 0 {
-		return nil
-	}
-	fns := make([]func(ctx context.Context), 0, len(t.beforeWait))
-	for _, fn := range t.beforeWait {
-		fns = append(fns, fn)
-	}
-	clear(t.beforeWait)
-	return fns
-}
 
 // Name is the task's label.
 func (t *Task) Name() string { return t.name }
@@ -88,9 +81,22 @@ func (t *Task) Context() context.Context { return t.ctx }
 // Done is closed when the task has finished.
 func (t *Task) Done() <-chan struct{} { return t.done }
 
-// Cancel stops the task: a blocking call it is in returns at once, and its
-// Lua code raises "cancelled" at the next instruction.
-func (t *Task) Cancel() { t.cancel() }
+// Thread is the task's own Lua thread.
+func (t *Task) Thread() *lua.LState { return t.thread }
+
+// Borrows reports whether the task leaves the sockets it receives on
+// with their owners (SpawnOptions.Borrow).
+func (t *Task) Borrows() bool { return t.borrow }
+
+// Parent is the task that spawned it (nil for tasks started from Go).
+func (t *Task) Parent() *Task { return t.parent }
+
+// Cancel stops the task: a wait it is in ends at once, and its Lua code
+// raises "cancelled" at the next instruction.
+func (t *Task) Cancel() {
+	t.cancel()
+	t.g.CancelWake()
+}
 
 // BlockedOn says what the task waits for, "" when it is running Lua.
 func (t *Task) BlockedOn() string {
@@ -102,17 +108,70 @@ func (t *Task) BlockedOn() string {
 
 func (t *Task) setBlockedOn(what string) { t.blockedOn.Store(&what) }
 
-// State is "running", "waiting: <what>" or "done".
-func (t *Task) State() string {
+// BeforeWait registers fn (under key, once) to run, without the
+// interpreter, before the task next waits for anything and when it
+// ends. Deferred socket output is flushed this way, so a task never sleeps
+// or waits elsewhere with replies held back. Call with the interpreter held.
+func (t *Task) BeforeWait(key any, fn func(ctx context.Context)) {
+	if t.beforeWait == nil {
+		t.beforeWait = make(map[any]func(ctx context.Context))
+	}
+	if _, ok := t.beforeWait[key]; !ok {
+		t.waitOrder = append(t.waitOrder, key)
+	}
+	t.beforeWait[key] = fn
+}
+
+// takeBeforeWait returns and clears the registered functions, in the
+// order they were registered.
+func (t *Task) takeBeforeWait() []func(ctx context.Context) {
+	if len(t.waitOrder) == 0 {
+		return nil
+	}
+	fns := make([]func(ctx context.Context), 0, len(t.waitOrder))
+	for _, k := range t.waitOrder {
+		fns = append(fns, t.beforeWait[k])
+	}
+	clear(t.beforeWait)
+	t.waitOrder = t.waitOrder[:0]
+	return fns
+}
+
+// Status is "running" (it holds the interpreter), "ready" (it waits for
+// its turn), "waiting: <what>", or once it has ended "done", "cancelled"
+// or "failed: <message>".
+func (t *Task) Status() string {
 	select {
 	case <-t.done:
-		return "done"
+		switch {
+		case t.err == nil:
+			return "done"
+		case errors.Is(t.err, ErrCancelled):
+			return "cancelled"
+		}
+		return "failed: " + firstLine(ErrorValue(t.err).String())
 	default:
 	}
-	if w := t.BlockedOn(); w != "" {
-		return "waiting: " + w
+	switch t.g.State() {
+	case sched.Ready:
+		return "ready"
+	case sched.Parked, sched.Outside:
+		if w := t.BlockedOn(); w != "" {
+			return "waiting: " + w
+		}
+		return "waiting"
 	}
 	return "running"
+}
+
+// State is Status (the name :tasks and older callers use).
+func (t *Task) State() string { return t.Status() }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func (t *Task) String() string { return fmt.Sprintf("task %d (%s)", t.id, t.name) }
@@ -124,71 +183,142 @@ func (t *Task) Result() ([]lua.LValue, error) { return t.results, t.err }
 // Cancelled reports whether the task ended because it was cancelled.
 func (t *Task) Cancelled() bool { return errors.Is(t.err, ErrCancelled) }
 
+// Ended reports, with the interpreter held, whether the task has finished.
+func (t *Task) Ended() bool { return t.ended }
+
+// Collect marks the task's result as taken by a join: its error is then
+// the joiner's to handle and is not printed. Call with the interpreter held.
+func (t *Task) Collect() { t.collected = true }
+
+// OnEnd registers p to be woken when the task ends (join, wait_any). Call
+// with the interpreter held, on a task that has not ended.
+func (t *Task) OnEnd(p *sched.Parker) { t.joiners = append(t.joiners, p) }
+
+// TaskOfParker is the task that waits in p.
+func TaskOfParker(p *sched.Parker) *Task {
+	t, _ := p.G().Tag.(*Task)
+	return t
+}
+
+// Hold records that t holds something (a lock) that must be let go of
+// when t ends: release runs then, with the interpreter held, unless
+// Unhold(key) came first.
+func (t *Task) Hold(key any, release func()) {
+	t.held = append(t.held, holding{key, release})
+}
+
+// Unhold forgets what Hold recorded under key.
+func (t *Task) Unhold(key any) {
+	for i, x := range t.held {
+		if x.key == key {
+			t.held = append(t.held[:i], t.held[i+1:]...)
+			return
+		}
+	}
+}
+
+// holding is one thing a task holds and how to let go of it.
+type holding struct {
+	key     any
+	release func()
+}
+
+// DropOnEnd forgets p (a join that timed out).
+func (t *Task) DropOnEnd(p *sched.Parker) {
+	for i, q := range t.joiners {
+		if q == p {
+			t.joiners = append(t.joiners[:i], t.joiners[i+1:]...)
+			return
+		}
+	}
+}
+
 type taskKey struct{}
 
-// TaskFrom returns the task whose context ctx is (the one Block passes to
-// its wait function), or nil.
+// TaskFrom returns the task whose context ctx is (the one a wait
+// function gets), or nil.
 func TaskFrom(ctx context.Context) *Task {
 	t, _ := ctx.Value(taskKey{}).(*Task)
 	return t
 }
 
-// Spawn starts fn(args...) as a new task. It can be called from Lua (with
-// the interpreter lock held) or from Go (without it). Sockets among args are
-// handed to the new task.
-func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task {
-	h.state.Lock()
-	h.nextID++
-	t := &Task{id: h.nextID, name: o.Name, host: h, done: make(chan struct{}), quiet: o.Quiet, prefix: o.ErrorPrefix}
-	h.tasks[t.id] = t
-	h.running.Add(1)
-	h.state.Unlock()
+// newTask makes a task, complete, and then publishes it in the host's
+// table, so :tasks and :kill never see a task half made.
+func (h *Host) newTask(parent *Task, o SpawnOptions) *Task {
+	t := &Task{host: h, done: make(chan struct{}), quiet: o.Quiet, borrow: o.Borrow, parent: parent, name: o.Name, prefix: o.ErrorPrefix}
 	if t.name == "" {
 		t.name = "task"
 	}
+	t.group = o.Group
+	if t.group == nil && parent != nil {
+		t.group = parent.group
+	}
+	base := h.ctx
+	if t.group != nil {
+		base = t.group.ctx
+	}
+	ctx, cancel := context.WithCancel(base)
+	t.ctx, t.cancel = context.WithValue(ctx, taskKey{}, t), cancel
+	t.g = h.sched.NewG(t)
+	t.thread, _ = h.L.NewThread()
+	t.vm = newVMContext(t)
+	t.thread.SetContext(t.vm)
+	h.state.Lock()
+	h.nextID++
+	t.id = h.nextID
 	if t.prefix == "" {
 		t.prefix = fmt.Sprintf("task %d", t.id)
 	}
-	ctx, cancel := context.WithCancel(h.ctx)
-	t.ctx, t.cancel = context.WithValue(ctx, taskKey{}, t), cancel
-	for _, a := range args {
-		if c := resourceOf(a); c != nil {
-			h.give(c, t)
-		}
+	h.tasks[t.id] = t
+	h.running.Add(1)
+	h.state.Unlock()
+	if t.group != nil {
+		t.group.add(t)
 	}
-	th, _ := h.L.NewThread()
-	th.SetContext(t.vmContext())
-	go t.run(th, fn, args)
 	return t
 }
 
-// Wrapper is a Lua object that stands for a resource it wraps (a framed
-// socket for its socket): handing it to a task hands over the resource.
-type Wrapper interface {
-	Unwrap() io.Closer
+// Spawn starts fn(args...) as a new task from Go code that does not hold
+// the interpreter (the CLI, the REPL): the task queues for its turn. Sockets
+// among args are handed to the new task.
+func (h *Host) Spawn(fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task {
+	t := h.newTask(nil, o)
+	h.giveResources(args, t)
+	go t.run(fn, args, false)
+	return t
 }
 
-// resourceOf is the resource a Lua value holds: a tracked closer itself,
-// or what a Wrapper wraps; nil for other values.
-func resourceOf(v lua.LValue) io.Closer {
-	ud, ok := v.(*lua.LUserData)
-	if !ok {
-		return nil
+// SpawnFrom starts fn(args...) as a new task from Lua (with the
+// interpreter held by the caller): the new task runs at once, until it
+// first waits or ends, and then the caller goes on before any other task.
+// So `spawn(server)` followed by `connect` to what the server listens on
+// never races. Sockets among args are handed to the new task.
+func (h *Host) SpawnFrom(L *lua.LState, fn *lua.LFunction, args []lua.LValue, o SpawnOptions) *Task {
+	parent := h.holderTask()
+	t := h.newTask(parent, o)
+	h.giveResources(args, t)
+	go t.run(fn, args, true)
+	th := L.G.CurrentThread
+	h.give(parent, "spawn")
+	parent.g.HandTo(t.g)
+	h.take(parent, th)
+	if !t.collected && t.ended && t.err != nil && !errors.Is(t.err, ErrCancelled) && !t.quiet {
+		parent.unjoined = append(parent.unjoined, t)
 	}
-	switch r := ud.Value.(type) {
-	case Wrapper:
-		return r.Unwrap()
-	case io.Closer:
-		return r
-	}
-	return nil
+	return t
 }
 
 // run is the task's goroutine.
-func (t *Task) run(th *lua.LState, fn *lua.LFunction, args []lua.LValue) {
+func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 	h := t.host
 	defer h.running.Done()
-	h.acquire(t, th)
+	if eager {
+		t.g.WaitTurn()
+	} else {
+		t.g.Acquire()
+	}
+	h.take(t, t.thread)
+	th := t.thread
 	th.Push(fn)
 	for _, a := range args {
 		th.Push(a)
@@ -202,39 +332,76 @@ func (t *Task) run(th *lua.LState, fn *lua.LFunction, args []lua.LValue) {
 	}
 	th.SetTop(0)
 	if fns := t.takeBeforeWait(); fns != nil {
-		h.mu.Unlock()
-		for _, fn := range fns {
-			fn(t.ctx)
-		}
-		h.lock()
+		h.outside(th, t, "flush", nil, func(ctx context.Context) {
+			for _, fn := range fns {
+				fn(ctx)
+			}
+		})
 	}
+	t.reportUnjoined()
 	t.finish(results, err)
 	h.current = nil
-	h.mu.Unlock()
+	t.thread, t.vm = nil, nil
+	t.g.Release()
 	t.cancel()
 }
 
-// finish records the task's outcome, reports an uncaught error and closes
-// what a failed or cancelled task owned. Called with the lock held.
+// finish records the task's outcome, wakes its joiners, reports an
+// uncaught error and closes what a failed or cancelled task owned.
+// Called with the interpreter held.
 func (t *Task) finish(results []lua.LValue, err error) {
 	h := t.host
-	if err != nil && t.ctx.Err() != nil {
-		err = ErrCancelled
+	if t.ctx.Err() != nil {
+		// Cancelled: even if the function caught the error and returned.
+		err, results = ErrCancelled, nil
 	}
 	t.results, t.err = results, err
+	t.ended = true
+	for len(t.held) > 0 {
+		x := t.held[0]
+		t.held = t.held[1:]
+		x.release()
+	}
+	waited := len(t.joiners) > 0
+	for _, p := range t.joiners {
+		p.Wake()
+	}
+	t.joiners = nil
 	if err != nil {
-		if !errors.Is(err, ErrCancelled) && !t.quiet {
-			fmt.Fprintf(h.opts.Stderr, "%s: %s\n", t.prefix, FormatError(err))
-			h.state.Lock()
-			h.failed = true
-			h.state.Unlock()
+		eager := t.parent != nil && t.parent.BlockedOn() == "spawn"
+		if !errors.Is(err, ErrCancelled) && !t.quiet && !waited && !eager {
+			t.report()
 		}
 		h.closeOwned(t)
 	}
 	h.state.Lock()
 	delete(h.tasks, t.id)
 	h.state.Unlock()
+	if t.group != nil {
+		t.group.remove(t)
+	}
 	close(t.done)
+}
+
+// report prints the task's uncaught error and marks the run as failed.
+func (t *Task) report() {
+	h := t.host
+	fmt.Fprintf(h.opts.Stderr, "%s: %s\n", t.prefix, FormatError(t.err))
+	h.state.Lock()
+	h.failed = true
+	h.state.Unlock()
+}
+
+// reportUnjoined prints the errors of tasks t started that failed while
+// spawn started them, unless t has joined them since: called when t next
+// waits or ends.
+func (t *Task) reportUnjoined() {
+	for _, u := range t.unjoined {
+		if !u.collected {
+			u.report()
+		}
+	}
+	t.unjoined = nil
 }
 
 // FormatError renders a Lua error as its message and traceback.
@@ -258,45 +425,4 @@ func ErrorValue(err error) lua.LValue {
 		return ae.Object
 	}
 	return lua.LString(err.Error())
-}
-
-// Join waits for t to finish (from Lua: blocks only the calling task) and
-// returns its results or error.
-func (t *Task) Join(ctx context.Context) ([]lua.LValue, error) {
-	select {
-	case <-t.done:
-		return t.results, t.err
-	case <-ctx.Done():
-		return nil, ErrCancelled
-	}
-}
-
-// switchInterval is how many Lua instructions a task runs before it offers
-// the interpreter lock to a task waiting for it (Python's switch interval).
-const switchInterval = 1000
-
-// vmContext is the context a task's Lua thread checks before every
-// instruction. Besides cancellation it counts instructions, and every
-// switchInterval hands the lock to waiting tasks, so a busy loop cannot
-// starve the others. Only the VM of the task's goroutine calls its Done.
-type vmContext struct {
-	context.Context
-	done  <-chan struct{}
-	host  *Host
-	count int
-}
-
-// vmContext is a new instruction-counting context for one of t's threads.
-func (t *Task) vmContext() *vmContext {
-	return &vmContext{Context: t.ctx, done: t.ctx.Done(), host: t.host}
-}
-
-// Done is called by the VM between instructions, with the lock held.
-func (c *vmContext) Done() <-chan struct{} {
-	c.count++
-	if c.count >= switchInterval {
-		c.count = 0
-		c.host.yieldLock()
-	}
-	return c.done
 }

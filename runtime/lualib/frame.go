@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -77,7 +76,7 @@ type codec struct {
 
 // framed is a socket read and written through a codec.
 type framed struct {
-	sock   *netio.Socket
+	sock   *sock
 	sockUD lua.LValue
 	codec  *codec
 	codecV lua.LValue
@@ -318,9 +317,9 @@ func frameWrap(L *lua.LState) int {
 	return 1
 }
 
-// Unwrap is the socket under the framed socket: spawn(fn, f) hands the
+// Resource is the framed socket's socket's: spawn(fn, f) hands the
 // socket to the new task.
-func (f *framed) Unwrap() io.Closer { return f.sock }
+func (f *framed) Resource() *host.Resource { return f.sock.res }
 
 // framedIndex implements f.sock, f.codec and the methods.
 func framedIndex(L *lua.LState) int {
@@ -373,6 +372,7 @@ func (f *framed) recv(L *lua.LState) (msg, partial []byte, err error) {
 	if f.sock.Closed() {
 		L.ArgError(1, "socket is closed")
 	}
+	receiving(L, f.sock)
 	if f.goc == nil {
 		msg, partial, err = f.recvLua(L)
 	} else {
@@ -491,8 +491,7 @@ func (f *framed) next(L *lua.LState) int {
 // framedClose implements f:close(): closes the socket.
 func framedClose(L *lua.LState) int {
 	f := checkFramed(L, 1)
-	f.sock.Close()
-	host.Of(L).Untrack(f.sock)
+	f.sock.res.Close()
 	return 0
 }
 
@@ -503,6 +502,6 @@ func codecString(L *lua.LState) int {
 
 func framedString(L *lua.LState) int {
 	f := checkFramed(L, 1)
-	L.Push(lua.LString(fmt.Sprintf("<framed %s %s>", f.codec.name, SocketString(f.sock))))
+	L.Push(lua.LString(fmt.Sprintf("<framed %s %s>", f.codec.name, SocketString(f.sock.Socket))))
 	return 1
 }

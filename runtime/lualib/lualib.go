@@ -10,9 +10,11 @@ package lualib
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -25,7 +27,8 @@ import (
 // fields that are also globals.
 var Modules = []host.Module{
 	{Name: "socket", Loader: OpenSocket},
-	{Name: "task", Loader: OpenTask, Globals: []string{"spawn"}},
+	{Name: "task", Loader: OpenTask, Globals: []string{"spawn", "yield"}},
+	{Name: "sync", Loader: OpenSync, Globals: []string{"wait_any", "wait_all"}},
 	{Name: "timer", Loader: OpenTimer, Globals: []string{"sleep", "now", "monotonic", "after", "every"}},
 	{Name: "script", Loader: OpenScript, Globals: []string{"run"}},
 	{Name: "trace", Loader: OpenTrace},
@@ -79,13 +82,48 @@ func errorMessage(err error) string {
 	return netio.Message(err)
 }
 
-// checkSeconds reads a duration in seconds at n: a number >= 0.
+// checkSeconds reads a duration in seconds at n: a number >= 0 (not NaN).
+// Every function that takes a time refuses the others with one message.
 func checkSeconds(L *lua.LState, n int) float64 {
 	s := float64(L.CheckNumber(n))
 	if s < 0 || s != s {
 		L.ArgError(n, "seconds must be >= 0")
 	}
 	return s
+}
+
+// maxWait is the longest wait a time.Duration holds (292 years); longer
+// ones (math.huge, 1e308) mean forever.
+const maxWait = time.Duration(math.MaxInt64)
+
+// duration converts seconds to a time.Duration; forever is true when it
+// does not fit (a wait that never ends).
+func duration(s float64) (d time.Duration, forever bool) {
+	ns := s * float64(time.Second)
+	if ns >= float64(maxWait) {
+		return maxWait, true
+	}
+	return time.Duration(ns), false
+}
+
+// seconds converts seconds to a time.Duration, saturating at maxWait.
+func seconds(s float64) time.Duration {
+	d, _ := duration(s)
+	return d
+}
+
+// optDeadline reads an optional timeout in seconds at n and returns the
+// deadline on the host's clock: the zero time (none) when it is nil or too
+// long to ever pass.
+func optDeadline(L *lua.LState, n int) time.Time {
+	if L.Get(n) == lua.LNil {
+		return time.Time{}
+	}
+	d, forever := duration(checkSeconds(L, n))
+	if forever {
+		return time.Time{}
+	}
+	return host.Of(L).Clock().Now().Add(d)
 }
 
 // checkCount reads a byte count at n: a whole number >= 0.

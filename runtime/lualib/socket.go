@@ -76,25 +76,40 @@ func OpenSocket(L *lua.LState) int {
 	return 1
 }
 
+// sock is what a socket's userdata holds: the socket, and the handle by
+// which a task owns it.
+type sock struct {
+	*netio.Socket
+	res *host.Resource
+}
+
+// Resource is the socket's ownership handle (spawn(fn, sock) hands it over).
+func (s *sock) Resource() *host.Resource { return s.res }
+
 // pushSocket wraps s as a Lua socket owned by the running task.
 func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
-	h := host.Of(L)
-	h.Track(s)
-	if t := h.Trace(); t != nil {
+	return pushOwnedSocket(L, s, host.Of(L).NewResource(s))
+}
+
+// pushOwnedSocket wraps s, already registered as res, as a Lua socket; it
+// is closed when no Lua value refers to it any more.
+func pushOwnedSocket(L *lua.LState, s *netio.Socket, res *host.Resource) *lua.LUserData {
+	if t := host.Of(L).Trace(); t != nil {
 		s.SetTap(t)
 	}
-	ud := newUserData(L, s, SocketTypeName)
+	ud := newUserData(L, &sock{Socket: s, res: res}, SocketTypeName)
+	res.CloseWhenUnreachable(ud)
 	L.Push(ud)
 	return ud
 }
 
 // checkSocket returns the socket at argument n.
-func checkSocket(L *lua.LState, n int) *netio.Socket {
-	return checkUserData[*netio.Socket](L, n, "socket expected")
+func checkSocket(L *lua.LState, n int) *sock {
+	return checkUserData[*sock](L, n, "socket expected")
 }
 
 // checkOpenSocket returns the socket at argument 1, raising if it was closed.
-func checkOpenSocket(L *lua.LState) *netio.Socket {
+func checkOpenSocket(L *lua.LState) *sock {
 	s := checkSocket(L, 1)
 	if s.Closed() {
 		L.ArgError(1, "socket is closed")
@@ -102,20 +117,32 @@ func checkOpenSocket(L *lua.LState) *netio.Socket {
 	return s
 }
 
-// block runs an I/O call with the interpreter lock released.
+// block runs an I/O call with the interpreter given up.
 func block(L *lua.LState, what string, io func(ctx context.Context)) {
 	host.Of(L).Block(L, what, io)
 }
 
-// trackNew makes the task a socket was opened for its owner at once, from
-// inside a wait function: if the task is cancelled before it holds the
-// interpreter lock again, the socket is still closed with it.
-func trackNew(ctx context.Context, s *netio.Socket) {
-	if s != nil {
-		if t := host.TaskFrom(ctx); t != nil {
-			t.Own(s)
-		}
+// receiving makes the running task the owner of s: a socket belongs to the
+// task that waits to receive on it, so a handler that dies closes its
+// connection however it got it.
+func receiving(L *lua.LState, s *sock) {
+	if t := host.Of(L).Current(); t != nil && !t.Borrows() {
+		s.res.Give(t)
 	}
+}
+
+// openedFor registers a socket a wait function opened as owned by the
+// waiting task at once: if the task is cancelled before it holds the
+// interpreter again, the socket is still closed with it.
+func openedFor(ctx context.Context, s *netio.Socket) *host.Resource {
+	if s == nil {
+		return nil
+	}
+	t := host.TaskFrom(ctx)
+	if t == nil {
+		return nil
+	}
+	return host.Of(t.Thread()).NewResourceFor(s, t)
 }
 
 // socketNew implements socket.socket([family[, type]]) -> sock.
@@ -164,15 +191,16 @@ func socketConnect(L *lua.LState) int {
 		timeout = seconds(checkSeconds(L, next))
 	}
 	var s *netio.Socket
+	var res *host.Resource
 	var err error
 	block(L, "connect "+addr, func(ctx context.Context) {
 		s, err = netio.Dial(ctx, addr, timeout)
-		trackNew(ctx, s)
+		res = openedFor(ctx, s)
 	})
 	if err != nil {
 		return pushIOError(L, err, nil)
 	}
-	pushSocket(L, s)
+	pushOwnedSocket(L, s, res)
 	return 1
 }
 
@@ -220,8 +248,6 @@ func ParseAddress(spec string) (string, error) {
 	return "", fmt.Errorf("bad address %q: want [host:]port", spec)
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
 // sockBind implements s:bind(addr) -> true | nil, err.
 func sockBind(L *lua.LState) int {
 	s := checkOpenSocket(L)
@@ -248,16 +274,18 @@ func sockListen(L *lua.LState) int {
 // sockAccept implements s:accept() -> conn, peer_addr | nil, err.
 func sockAccept(L *lua.LState) int {
 	s := checkOpenSocket(L)
+	receiving(L, s)
 	var c *netio.Socket
+	var res *host.Resource
 	var err error
 	block(L, "accept", func(ctx context.Context) {
 		c, err = s.Accept(ctx)
-		trackNew(ctx, c)
+		res = openedFor(ctx, c)
 	})
 	if err != nil {
 		return pushIOError(L, err, nil)
 	}
-	pushSocket(L, c)
+	pushOwnedSocket(L, c, res)
 	L.Push(lua.LString(addrString(c.RemoteAddr())))
 	return 2
 }
@@ -304,6 +332,7 @@ func sockSendall(L *lua.LState) int {
 // sockRecv implements s:recv(n) -> data ("" at EOF) | nil, err.
 func sockRecv(L *lua.LState) int {
 	s := checkOpenSocket(L)
+	receiving(L, s)
 	n := checkCount(L, 2)
 	var data []byte
 	var err error
@@ -322,6 +351,7 @@ const MaxRecvExactly = 64 << 20
 // sockRecvExactly implements s:recv_exactly(n) -> data | nil, err, partial.
 func sockRecvExactly(L *lua.LState) int {
 	s := checkOpenSocket(L)
+	receiving(L, s)
 	n := checkCount(L, 2)
 	if n > MaxRecvExactly {
 		L.ArgError(2, fmt.Sprintf("count %d is over %d (read large data in pieces)", n, MaxRecvExactly))
@@ -341,6 +371,7 @@ func sockRecvExactly(L *lua.LState) int {
 // bounds the bytes scanned, delimiter included.
 func sockRecvUntil(L *lua.LState) int {
 	s := checkOpenSocket(L)
+	receiving(L, s)
 	delim := L.CheckString(2)
 	if delim == "" {
 		L.ArgError(2, "delimiter must not be empty")
@@ -380,6 +411,7 @@ func sockSendto(L *lua.LState) int {
 // sockRecvfrom implements s:recvfrom(n) -> data, addr | nil, err.
 func sockRecvfrom(L *lua.LState) int {
 	s := checkOpenSocket(L)
+	receiving(L, s)
 	n := checkCount(L, 2)
 	var data []byte
 	var from net.Addr
@@ -443,9 +475,7 @@ func sockShutdown(L *lua.LState) int {
 
 // sockClose implements s:close(); closing twice is harmless.
 func sockClose(L *lua.LState) int {
-	s := checkSocket(L, 1)
-	s.Close()
-	host.Of(L).Untrack(s)
+	checkSocket(L, 1).res.Close()
 	return 0
 }
 
@@ -498,6 +528,6 @@ func SocketString(s *netio.Socket) string {
 
 // sockString implements __tostring.
 func sockString(L *lua.LState) int {
-	L.Push(lua.LString(SocketString(checkSocket(L, 1))))
+	L.Push(lua.LString(SocketString(checkSocket(L, 1).Socket)))
 	return 1
 }

@@ -148,7 +148,10 @@ func TestUnixStreamSockets(t *testing.T) {
 func TestTaskErrorLeavesOthersRunning(t *testing.T) {
 	r := luatest.MustRun(t, `
 		local a = spawn(function() sleep(0); error("boom") end)
-		local b = spawn(function() a:join(); sleep(0.01); return "b still ran" end)
+		local b = spawn(function()
+			while a:status() == "waiting: yield" or a:status() == "ready" do sleep(0.001) end
+			return "b still ran"
+		end)
 		print(b:join())
 	`, nil)
 	if r.Stdout != "b still ran\n" {

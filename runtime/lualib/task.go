@@ -1,21 +1,23 @@
 package lualib
 
-// The task module: concurrent tasks.
+// The task module: concurrent tasks that take turns at the waits.
 //
-//	spawn(fn, ...) -> task          (also task.spawn)
+//	spawn(fn, ...) -> task          (also task.spawn) runs fn at once, until it first waits
+//	yield()                         (also task.yield) let every ready task run, then go on
 //	task.current() -> task
-//	t:join() -> fn's results | nil, err
-//	t:cancel()
-//	t:id() -> number    t:status() -> "running" | "waiting: ..." | "done"
+//	t:join([timeout]) -> fn's results | nil, err    (err: the error value, "cancelled", "timeout")
+//	t:cancel([{children = true}])
+//	t:id() -> number    t:name() -> string
+//	t:status() -> "running" | "ready" | "waiting: ..." | "done" | "cancelled" | "failed: ..."
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/host"
+	"netplay/runtime/sched"
 )
 
 // TaskTypeName names the task userdata's metatable.
@@ -24,12 +26,14 @@ const TaskTypeName = "netplay.task"
 var taskFuncs = map[string]lua.LGFunction{
 	"spawn":   taskSpawn,
 	"current": taskCurrent,
+	"yield":   taskYield,
 }
 
 var taskMethods = map[string]lua.LGFunction{
 	"join":   taskJoin,
 	"cancel": taskCancel,
 	"id":     taskID,
+	"name":   taskName,
 	"status": taskStatus,
 }
 
@@ -52,21 +56,23 @@ func checkTask(L *lua.LState, n int) *host.Task {
 	return checkUserData[*host.Task](L, n, "task expected")
 }
 
-// taskSpawn implements spawn(fn, ...) -> task: fn(...) runs as a new task.
-// Sockets passed as arguments are handed to it.
+// taskSpawn implements spawn(fn, ...) -> task: fn(...) runs as a new task,
+// at once, until it first waits; then the caller goes on. Sockets passed
+// as arguments are handed to it.
 func taskSpawn(L *lua.LState) int {
 	fn := L.CheckFunction(1)
 	args := make([]lua.LValue, 0, L.GetTop()-1)
 	for i := 2; i <= L.GetTop(); i++ {
 		args = append(args, L.Get(i))
 	}
-	t := host.Of(L).Spawn(fn, args, host.SpawnOptions{Name: funcName(fn, args)})
+	t := host.Of(L).SpawnFrom(L, fn, args, host.SpawnOptions{Name: funcName(fn, args)})
 	PushTask(L, t)
 	return 1
 }
 
-// funcName labels a task by where its function was defined, or for
-// spawn(run, script, ...) by the script.
+// funcName labels a task by its function: its name where it was defined
+// (worker), else where it was defined, or for spawn(run, script, ...) the
+// script.
 func funcName(fn *lua.LFunction, args []lua.LValue) string {
 	if fn.IsG {
 		if reflect.ValueOf(fn.GFunction).Pointer() == reflect.ValueOf(scriptRun).Pointer() && len(args) > 0 {
@@ -83,17 +89,41 @@ func taskCurrent(L *lua.LState) int {
 	return 1
 }
 
-// taskJoin implements t:join() -> fn's results | nil, err: waits for t to
-// end. err is the value t raised, or "cancelled".
+// taskYield implements yield(): every task that is ready now runs first.
+func taskYield(L *lua.LState) int {
+	host.Of(L).Yield(L)
+	return 0
+}
+
+// taskJoin implements t:join([timeout]) -> fn's results | nil, err: waits
+// for t to end. err is the value t raised, "cancelled", or "timeout" when
+// the timeout passed first (t goes on). A joined task's error is the
+// joiner's to handle: it is not printed as uncaught.
 func taskJoin(L *lua.LState) int {
 	t := checkTask(L, 1)
 	h := host.Of(L)
 	if t == h.Current() {
 		L.ArgError(1, "a task cannot join itself")
 	}
-	var results []lua.LValue
-	var err error
-	h.Block(L, fmt.Sprintf("join task %d", t.ID()), func(ctx context.Context) { results, err = t.Join(ctx) })
+	deadline := optDeadline(L, 2)
+	if !t.Ended() {
+		p := h.Parker()
+		t.OnEnd(p)
+		if h.Park(L, fmt.Sprintf("join task %d", t.ID()), p, deadline) == sched.TimedOut {
+			t.DropOnEnd(p)
+			L.Push(lua.LNil)
+			L.Push(lua.LString("timeout"))
+			return 2
+		}
+	}
+	return pushResult(L, t)
+}
+
+// pushResult pushes what an ended task gave: its results, or nil and its
+// error; the result counts as collected.
+func pushResult(L *lua.LState, t *host.Task) int {
+	t.Collect()
+	results, err := t.Result()
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(host.ErrorValue(err))
@@ -105,10 +135,19 @@ func taskJoin(L *lua.LState) int {
 	return len(results)
 }
 
-// taskCancel implements t:cancel(): t stops at its next blocking call or
-// Lua instruction; sockets it owns are closed, nothing else.
+// taskCancel implements t:cancel([{children = true}]): t stops at its next
+// wait or Lua instruction; the sockets it owns are closed, nothing else.
+// With children, every task it spawned (and they spawned) stops too.
 func taskCancel(L *lua.LState) int {
-	checkTask(L, 1).Cancel()
+	t := checkTask(L, 1)
+	if opts, ok := L.Get(2).(*lua.LTable); ok && lua.LVAsBool(opts.RawGetString("children")) {
+		for _, c := range host.Of(L).Descendants(t) {
+			c.Cancel()
+		}
+	} else if L.Get(2) != lua.LNil {
+		L.CheckTable(2)
+	}
+	t.Cancel()
 	return 0
 }
 
@@ -118,14 +157,21 @@ func taskID(L *lua.LState) int {
 	return 1
 }
 
-// taskStatus implements t:status() -> "running" | "waiting: what" | "done".
+// taskName implements t:name() -> string: what :tasks shows.
+func taskName(L *lua.LState) int {
+	L.Push(lua.LString(checkTask(L, 1).Name()))
+	return 1
+}
+
+// taskStatus implements t:status() -> "running" | "ready" | "waiting: what"
+// | "done" | "cancelled" | "failed: message".
 func taskStatus(L *lua.LState) int {
-	L.Push(lua.LString(checkTask(L, 1).State()))
+	L.Push(lua.LString(checkTask(L, 1).Status()))
 	return 1
 }
 
 func taskString(L *lua.LState) int {
 	t := checkTask(L, 1)
-	L.Push(lua.LString(fmt.Sprintf("<task %d %s>", t.ID(), t.State())))
+	L.Push(lua.LString(fmt.Sprintf("<task %d %s>", t.ID(), t.Status())))
 	return 1
 }

@@ -8,7 +8,6 @@ package lualib
 //	tm:cancel()
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -19,6 +18,9 @@ import (
 
 // TimerTypeName names the timer userdata's metatable.
 const TimerTypeName = "netplay.timer"
+
+// minInterval is the shortest period every() takes.
+const minInterval = 0.001
 
 var timerFuncs = map[string]lua.LGFunction{
 	"sleep":     timerSleep,
@@ -33,7 +35,7 @@ var timerMethods = map[string]lua.LGFunction{
 }
 
 // timer is a task that calls a function once or periodically. Its fields
-// change only with the interpreter lock held.
+// change only with the interpreter held.
 type timer struct {
 	task       *host.Task
 	interval   float64
@@ -41,9 +43,6 @@ type timer struct {
 	inCallback bool // fn is running: cancel lets it finish
 	stopped    bool // cancelled: fire no more
 }
-
-// start is when the process began, for monotonic().
-var start = time.Now()
 
 // OpenTimer is the loader of the timer module.
 func OpenTimer(L *lua.LState) int {
@@ -56,12 +55,18 @@ func checkTimer(L *lua.LState, n int) *timer {
 	return checkUserData[*timer](L, n, "timer expected")
 }
 
-// timerSleep implements sleep(seconds): blocks the calling task only.
-// sleep(0) lets every other ready task run first.
+// timerSleep implements sleep(seconds): the calling task waits, the others
+// run. sleep(0) lets every other ready task run first; sleep(math.huge)
+// waits until the task is cancelled.
 func timerSleep(L *lua.LState) int {
-	d := seconds(checkSeconds(L, 1))
+	s := checkSeconds(L, 1)
 	h := host.Of(L)
-	h.Block(L, fmt.Sprintf("sleep %gs", d.Seconds()), func(ctx context.Context) { h.Clock().Sleep(ctx, d) })
+	what := "sleep " + host.FormatNumber(s) + "s"
+	if s == 0 {
+		h.Yield(L)
+		return 0
+	}
+	h.Park(L, what, h.Parker(), optDeadline(L, 1))
 	return 0
 }
 
@@ -75,7 +80,7 @@ func timerNow(L *lua.LState) int {
 // timerMonotonic implements monotonic() -> seconds on a clock that never
 // goes back, for measuring intervals.
 func timerMonotonic(L *lua.LState) int {
-	L.Push(lua.LNumber(host.Of(L).Clock().Since(start).Seconds()))
+	L.Push(lua.LNumber(host.Of(L).Clock().Monotonic().Seconds()))
 	return 1
 }
 
@@ -87,7 +92,7 @@ func timerAfter(L *lua.LState) int {
 
 // timerEvery implements every(seconds, fn) -> timer: fn() runs every
 // interval (on a fixed schedule, so it does not drift) until cancelled or
-// until fn raises an error.
+// until fn raises an error. The interval is at least 0.001 s.
 func timerEvery(L *lua.LState) int {
 	return startTimer(L, true)
 }
@@ -95,15 +100,17 @@ func timerEvery(L *lua.LState) int {
 func startTimer(L *lua.LState, repeat bool) int {
 	interval := checkSeconds(L, 1)
 	fn := L.CheckFunction(2)
-	if repeat && interval == 0 {
-		L.ArgError(1, "interval must be > 0")
+	if repeat && interval < minInterval {
+		L.ArgError(1, fmt.Sprintf("interval must be at least %g s", minInterval))
 	}
 	tm := &timer{interval: interval, repeat: repeat}
-	name := fmt.Sprintf("after %gs", interval)
+	kind := "after"
 	if repeat {
-		name = fmt.Sprintf("every %gs", interval)
+		kind = "every"
 	}
-	tm.task = host.Of(L).Spawn(L.NewFunction(tm.run), []lua.LValue{fn}, host.SpawnOptions{Name: name})
+	name := kind + " " + host.FormatNumber(interval) + "s"
+	h := host.Of(L)
+	tm.task = h.SpawnFrom(L, L.NewFunction(tm.run), []lua.LValue{fn}, host.SpawnOptions{Name: name})
 	L.Push(newUserData(L, tm, TimerTypeName))
 	return 1
 }
@@ -114,14 +121,17 @@ func (tm *timer) run(L *lua.LState) int {
 	h := host.Of(L)
 	clock := h.Clock()
 	begin := clock.Now()
-	period := seconds(tm.interval)
+	period, forever := duration(tm.interval)
 	for k := 1; !tm.stopped; k++ {
-		due := period * time.Duration(k)
-		if late := clock.Since(begin) - due; late > period {
-			k += int(late / period) // skip the ticks missed, keep the phase
-			due = period * time.Duration(k)
+		var due time.Time
+		if !forever {
+			due = begin.Add(period * time.Duration(k))
+			if late := clock.Now().Sub(due); late > period {
+				k += int(late / period) // skip the ticks missed, keep the phase
+				due = begin.Add(period * time.Duration(k))
+			}
 		}
-		h.Block(L, "timer", func(ctx context.Context) { clock.Sleep(ctx, due-clock.Since(begin)) })
+		h.Park(L, "timer", h.Parker(), due)
 		tm.inCallback = true
 		L.Push(fn)
 		L.Call(0, 0)
@@ -150,6 +160,6 @@ func timerString(L *lua.LState) int {
 	if tm.repeat {
 		kind = "every"
 	}
-	L.Push(lua.LString(fmt.Sprintf("<timer %s %gs %s>", kind, tm.interval, tm.task.State())))
+	L.Push(lua.LString(fmt.Sprintf("<timer %s %ss %s>", kind, host.FormatNumber(tm.interval), tm.task.Status())))
 	return 1
 }

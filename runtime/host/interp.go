@@ -1,0 +1,147 @@
+package host
+
+// The interpreter as tasks use it. A task gives it up only in the waits
+// below (Outside, Park, Yield) and when it ends; each takes it back with
+// the same task and Lua thread current. take and give are the only places
+// that set current and CurrentThread.
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/sched"
+)
+
+// ErrCancelled is what a wait returns when its task was cancelled or the
+// host is shutting down.
+var ErrCancelled = errors.New("cancelled")
+
+// take records that t, running Lua thread th, holds the interpreter (it
+// was just handed to it).
+func (h *Host) take(t *Task, th *lua.LState) {
+	h.current = t
+	th.G.CurrentThread = th
+	t.setBlockedOn("")
+}
+
+// give records that the current task is about to give the interpreter up
+// to wait on what.
+func (h *Host) give(t *Task, what string) {
+	t.setBlockedOn(what)
+	h.current = nil
+}
+
+// holderTask is the task holding the interpreter; a wait called outside any
+// task is a bug in the Go code calling it.
+func (h *Host) holderTask() *Task {
+	t := h.current
+	if t == nil {
+		panic("netplay: a wait outside any task")
+	}
+	return t
+}
+
+// Block runs wait with the interpreter given up, on behalf of the task that
+// called into Go from Lua thread L: Go code that waits on the outside world
+// (a real socket, stdin, a child process). what says what the task waits
+// on (:tasks shows it). wait gets the task's context, cancelled by
+// task:cancel() and by shutdown; it must not touch Lua values. When Block
+// returns the interpreter is held again and L's thread is current.
+//
+// If the task was cancelled Block raises a Lua error ("cancelled") once
+// wait has returned, so a cancelled task unwinds even through code that
+// ignores results; its Lua thread also checks the context on every
+// instruction.
+func (h *Host) Block(L *lua.LState, what string, wait func(ctx context.Context)) {
+	h.Outside(L, what, nil, wait)
+}
+
+// Outside is Block with a probe: probe, when not nil, reports (from
+// another goroutine) whether the wait is about to end, for the REPL's
+// WaitQuiet. Without one the wait counts as quiet.
+func (h *Host) Outside(L *lua.LState, what string, probe func() bool, wait func(ctx context.Context)) {
+	t := h.holderTask()
+	h.flushBeforeWait(L, t)
+	h.outside(L, t, what, probe, wait)
+	h.raiseIfCancelled(L, t)
+}
+
+// outside gives the interpreter up around wait; it is taken back even if
+// wait panics, so Lua never runs without it.
+func (h *Host) outside(L *lua.LState, t *Task, what string, probe func() bool, wait func(ctx context.Context)) {
+	th := L.G.CurrentThread
+	h.give(t, what)
+	t.g.Leave(probe)
+	defer func() {
+		t.g.Return()
+		h.take(t, th)
+	}()
+	wait(t.ctx)
+}
+
+// raiseIfCancelled raises "cancelled" in a task whose context is done.
+func (h *Host) raiseIfCancelled(L *lua.LState, t *Task) {
+	if t.ctx.Err() != nil {
+		L.RaiseError("%s", ErrCancelled.Error())
+	}
+}
+
+// Parker returns a new in-process wait for the running task: hand it to
+// whatever will wake the task (a queue, an event, another task's end),
+// then call Park.
+func (h *Host) Parker() *sched.Parker {
+	return h.holderTask().g.NewParker()
+}
+
+// Park gives the interpreter up until p is woken, the deadline passes (a
+// zero deadline: none) or the task is cancelled, which raises "cancelled"
+// in L. It returns why it woke: sched.Woken or sched.TimedOut.
+func (h *Host) Park(L *lua.LState, what string, p *sched.Parker, deadline time.Time) sched.Reason {
+	t := h.holderTask()
+	h.flushBeforeWait(L, t)
+	th := L.G.CurrentThread
+	h.give(t, what)
+	r := t.g.Park(t.ctx, p, deadline)
+	h.take(t, th)
+	if r == sched.Cancelled {
+		h.raiseIfCancelled(L, t)
+	}
+	return r
+}
+
+// Sleep parks the running task for d on the host's clock.
+func (h *Host) Sleep(L *lua.LState, what string, d time.Duration) {
+	h.Park(L, what, h.Parker(), h.Clock().Now().Add(d))
+}
+
+// Yield lets every task that is ready now run, then goes on.
+func (h *Host) Yield(L *lua.LState) {
+	t := h.holderTask()
+	h.flushBeforeWait(L, t)
+	th := L.G.CurrentThread
+	h.give(t, "yield")
+	t.g.Yield()
+	h.take(t, th)
+	h.raiseIfCancelled(L, t)
+}
+
+// flushBeforeWait writes the output a task's sockets held back (replies
+// to pipelined requests) before it waits for anything, outside the
+// interpreter since a write may have to wait; and it reports the errors of
+// tasks it started that failed as it started them and that it has not
+// joined.
+func (h *Host) flushBeforeWait(L *lua.LState, t *Task) {
+	t.reportUnjoined()
+	fns := t.takeBeforeWait()
+	if fns == nil {
+		return
+	}
+	h.outside(L, t, "flush", nil, func(ctx context.Context) {
+		for _, fn := range fns {
+			fn(ctx)
+		}
+	})
+}
