@@ -53,4 +53,3 @@ func (h *Host) redirectOutput() {
 		io.RawSetString("write", h.L.NewFunction(hostWrite))
 	}
 }
-

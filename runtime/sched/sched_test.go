@@ -43,8 +43,10 @@ func run(s *Sched, fn func(g *G)) <-chan struct{} {
 // that the scheduler's hand-overs order the writes).
 type log struct{ lines []string }
 
-func (l *log) add(format string, args ...any) { l.lines = append(l.lines, fmt.Sprintf(format, args...)) }
-func (l *log) String() string                 { return strings.Join(l.lines, ",") }
+func (l *log) add(format string, args ...any) {
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+func (l *log) String() string { return strings.Join(l.lines, ",") }
 
 func TestIncrementsWithYieldsBetweenThemAreNeverLost(t *testing.T) {
 	s := New(nil)
