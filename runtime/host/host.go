@@ -53,6 +53,9 @@ type Options struct {
 	// BusyWarning is how long a task may run without waiting before stderr
 	// says so (default 1 s; negative: never).
 	BusyWarning time.Duration
+	// Network is where sockets live: the operating system's (default), or
+	// an in-process one (the default under a virtual clock).
+	Network netio.Network
 }
 
 // Host owns the Lua state, the interpreter, the tasks and the open
@@ -76,6 +79,7 @@ type Host struct {
 	nextID    int
 	resources map[*Resource]struct{}
 	failed    bool // some task ended with an uncaught error
+	shut      bool // Shutdown began: new resources close at once
 	running   sync.WaitGroup
 
 	trace    atomic.Pointer[netio.Tap]
@@ -99,6 +103,12 @@ func New(opts Options) *Host {
 	}
 	if opts.BusyWarning == 0 {
 		opts.BusyWarning = time.Second
+	}
+	if opts.Network == nil {
+		opts.Network = netio.Real
+		if _, virtual := opts.Clock.(*sched.VirtualClock); virtual {
+			opts.Network = netio.NewMemNetwork()
+		}
 	}
 	L := lua.NewState(luaOptions())
 	h := &Host{
@@ -158,6 +168,9 @@ func (h *Host) Virtual() bool {
 	_, ok := h.opts.Clock.(*sched.VirtualClock)
 	return ok
 }
+
+// Net is the network the host's sockets live on.
+func (h *Host) Net() netio.Network { return h.opts.Network }
 
 // Sched is the scheduler the host's tasks take turns on.
 func (h *Host) Sched() *sched.Sched { return h.sched }
@@ -271,6 +284,7 @@ func (h *Host) Shutdown(grace time.Duration) error {
 		t.g.CancelWake()
 	}
 	h.state.Lock()
+	h.shut = true
 	res := make([]*Resource, 0, len(h.resources))
 	for r := range h.resources {
 		res = append(res, r)

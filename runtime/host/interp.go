@@ -25,6 +25,7 @@ func (h *Host) take(t *Task, th *lua.LState) {
 	h.current = t
 	th.G.CurrentThread = th
 	t.setBlockedOn("")
+	t.turns = 0
 }
 
 // give records that the current task is about to give the interpreter up
@@ -67,6 +68,55 @@ func (h *Host) Outside(L *lua.LState, what string, probe func() bool, wait func(
 	h.flushBeforeWait(L, t)
 	h.outside(L, t, what, probe, wait)
 	h.raiseIfCancelled(L, t)
+}
+
+// OutsideQuiet is Outside for Go code that must unwind before the task
+// stops: a cancellation is reported (true), not raised.
+func (h *Host) OutsideQuiet(L *lua.LState, what string, probe func() bool, wait func(ctx context.Context)) (cancelled bool) {
+	t := h.holderTask()
+	h.flushBeforeWait(L, t)
+	h.outside(L, t, what, probe, wait)
+	return t.ctx.Err() != nil
+}
+
+// ParkQuiet is Park for Go code that must unwind before the task stops:
+// it returns sched.Cancelled instead of raising.
+func (h *Host) ParkQuiet(L *lua.LState, what string, p *sched.Parker, deadline time.Time) sched.Reason {
+	t := h.holderTask()
+	h.flushBeforeWait(L, t)
+	th := L.G.CurrentThread
+	h.give(t, what)
+	r := t.g.Park(t.ctx, p, deadline)
+	h.take(t, th)
+	return r
+}
+
+// RaiseIfCancelled raises "cancelled" in L when the running task was
+// cancelled (after Go code that waited quietly has unwound).
+func (h *Host) RaiseIfCancelled(L *lua.LState) {
+	if t := h.current; t != nil {
+		h.raiseIfCancelled(L, t)
+	}
+}
+
+// fairTurns is how many socket calls a task may complete without waiting
+// (their data was ready) before it lets the other ready tasks run: a
+// connection that always has data must not starve the others. A count,
+// not a time, so the same program switches at the same points every run.
+const fairTurns = 16
+
+// Fair counts a socket call that did not have to wait; every fairTurns of
+// them in a row, the task yields to the tasks that are ready.
+func (h *Host) Fair(L *lua.LState) {
+	t := h.holderTask()
+	t.turns++
+	if t.turns < fairTurns {
+		return
+	}
+	t.turns = 0
+	if h.sched.ReadyCount() > 0 {
+		h.Yield(L)
+	}
 }
 
 // outside gives the interpreter up around wait; it is taken back even if
@@ -129,19 +179,12 @@ func (h *Host) Yield(L *lua.LState) {
 }
 
 // flushBeforeWait writes the output a task's sockets held back (replies
-// to pipelined requests) before it waits for anything, outside the
-// interpreter since a write may have to wait; and it reports the errors of
-// tasks it started that failed as it started them and that it has not
-// joined.
+// to pipelined requests) before it waits for anything (a write that must
+// wait waits in turn), and it reports the errors of tasks it started that
+// failed as it started them and that it has not joined.
 func (h *Host) flushBeforeWait(L *lua.LState, t *Task) {
 	t.reportUnjoined()
-	fns := t.takeBeforeWait()
-	if fns == nil {
-		return
+	for _, fn := range t.takeBeforeWait() {
+		fn(L) // taken first: a flush that waits finds none left
 	}
-	h.outside(L, t, "flush", nil, func(ctx context.Context) {
-		for _, fn := range fns {
-			fn(ctx)
-		}
-	})
 }

@@ -35,6 +35,14 @@ func (h *Host) NewResource(c io.Closer) *Resource {
 func (h *Host) NewResourceFor(c io.Closer, t *Task) *Resource {
 	r := &Resource{h: h, c: c}
 	h.state.Lock()
+	if h.shut {
+		// Opened as the host shuts down (an accept that returned just
+		// then): it would outlive everything, so it closes at once.
+		r.closed = true
+		h.state.Unlock()
+		r.once.Do(func() { c.Close() })
+		return r
+	}
 	h.resources[r] = struct{}{}
 	h.state.Unlock()
 	r.Give(t)

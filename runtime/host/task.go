@@ -34,13 +34,14 @@ type Task struct {
 	vm        *vmContext
 
 	// Touched only by the holder of the interpreter:
-	beforeWait map[any]func(ctx context.Context) // flushes to run before it next waits
+	beforeWait map[any]func(L *lua.LState) // flushes to run before it next waits
 	waitOrder  []any                             // their keys, in the order registered
 	joiners    []*sched.Parker                   // tasks waiting for it to end
 	collected  bool                              // a join (or wait) took its result
 	unjoined   []*Task                           // tasks it started that failed as they started
 	held       []holding                         // what it holds (locks), to let go of at its end
 	ended      bool                              // finish ran
+	turns      int                               // socket calls done without waiting, in a row (Fair)
 
 	owned map[*Resource]struct{} // guarded by host.state
 
@@ -108,13 +109,14 @@ func (t *Task) BlockedOn() string {
 
 func (t *Task) setBlockedOn(what string) { t.blockedOn.Store(&what) }
 
-// BeforeWait registers fn (under key, once) to run, without the
-// interpreter, before the task next waits for anything and when it
-// ends. Deferred socket output is flushed this way, so a task never sleeps
-// or waits elsewhere with replies held back. Call with the interpreter held.
-func (t *Task) BeforeWait(key any, fn func(ctx context.Context)) {
+// BeforeWait registers fn (under key, once) to run before the task next
+// waits for anything, and when it ends. Deferred socket output is flushed
+// this way, so a task never sleeps or waits elsewhere with replies held
+// back. fn runs with the interpreter held and may wait itself. Call with
+// the interpreter held.
+func (t *Task) BeforeWait(key any, fn func(L *lua.LState)) {
 	if t.beforeWait == nil {
-		t.beforeWait = make(map[any]func(ctx context.Context))
+		t.beforeWait = make(map[any]func(L *lua.LState))
 	}
 	if _, ok := t.beforeWait[key]; !ok {
 		t.waitOrder = append(t.waitOrder, key)
@@ -124,11 +126,11 @@ func (t *Task) BeforeWait(key any, fn func(ctx context.Context)) {
 
 // takeBeforeWait returns and clears the registered functions, in the
 // order they were registered.
-func (t *Task) takeBeforeWait() []func(ctx context.Context) {
+func (t *Task) takeBeforeWait() []func(L *lua.LState) {
 	if len(t.waitOrder) == 0 {
 		return nil
 	}
-	fns := make([]func(ctx context.Context), 0, len(t.waitOrder))
+	fns := make([]func(L *lua.LState), 0, len(t.waitOrder))
 	for _, k := range t.waitOrder {
 		fns = append(fns, t.beforeWait[k])
 	}
@@ -331,12 +333,8 @@ func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 		}
 	}
 	th.SetTop(0)
-	if fns := t.takeBeforeWait(); fns != nil {
-		h.outside(th, t, "flush", nil, func(ctx context.Context) {
-			for _, fn := range fns {
-				fn(ctx)
-			}
-		})
+	for _, fn := range t.takeBeforeWait() {
+		fn(th)
 	}
 	t.reportUnjoined()
 	t.finish(results, err)

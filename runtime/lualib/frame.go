@@ -16,7 +16,6 @@ package lualib
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 
@@ -339,15 +338,16 @@ func framedIndex(L *lua.LState) int {
 // framedSend implements f:send(msg) -> true | nil, err.
 func framedSend(L *lua.LState) int {
 	f := checkFramed(L, 1)
-	if f.sock.Closed() {
-		L.ArgError(1, "socket is closed")
-	}
-	out, err := f.codec.encode(L, L.CheckString(2), f.goc, f.max)
+	msg := L.CheckString(2)
+	out, err := f.codec.encode(L, msg, f.goc, f.max)
 	if err != nil {
 		return pushFrameError(L, err, nil)
 	}
+	if f.sock.Closed() {
+		return pushIOError(L, netio.ErrClosed, nil)
+	}
 	if f.sock.Tracing() {
-		f.sock.ObserveFrame(netio.FrameSend, f.codec.name, []byte(L.CheckString(2)))
+		f.sock.ObserveFrame(netio.FrameSend, f.codec.name, []byte(msg))
 	}
 	if f.sock.Defer(out) {
 		// The peer has pipelined more requests: the reply goes out with the
@@ -356,27 +356,25 @@ func framedSend(L *lua.LState) int {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	block(L, "send", func(ctx context.Context) { _, err = f.sock.Send(ctx, out) })
-	if err != nil {
-		return pushIOError(L, err, nil)
+	w := newWaiter(L)
+	if _, err := f.sock.Send(w, out); err != nil {
+		return netFailure(L, w, err, nil)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
 
-// flush writes output deferred by send.
-func (f *framed) flush(ctx context.Context) { f.sock.Flush(ctx) }
+// flush writes output deferred by send (before the task waits for
+// anything else); an error waits for the socket's next call.
+func (f *framed) flush(L *lua.LState) { f.sock.Flush(newWaiter(L)) }
 
 // recv receives one frame; err carries partial bytes when it fails.
-func (f *framed) recv(L *lua.LState) (msg, partial []byte, err error) {
-	if f.sock.Closed() {
-		L.ArgError(1, "socket is closed")
-	}
+func (f *framed) recv(L *lua.LState, w netWaiter) (msg, partial []byte, err error) {
 	receiving(L, f.sock)
 	if f.goc == nil {
-		msg, partial, err = f.recvLua(L)
+		msg, partial, err = f.recvLua(L, w)
 	} else {
-		msg, partial, err = f.recvGo(L)
+		msg, partial, err = f.sock.RecvFrame(w, f.goc.Decode)
 	}
 	if err == nil && f.sock.Tracing() {
 		f.sock.ObserveFrame(netio.FrameRecv, f.codec.name, msg)
@@ -384,29 +382,13 @@ func (f *framed) recv(L *lua.LState) (msg, partial []byte, err error) {
 	return msg, partial, err
 }
 
-// recvGo decodes in Go. A frame already buffered is returned without
-// releasing the interpreter lock (the framed fast path).
-func (f *framed) recvGo(L *lua.LState) (msg, partial []byte, err error) {
-	msg, ok, err := f.sock.TryFrame(f.goc.Decode)
-	if ok {
-		return msg, nil, err
-	}
-	block(L, "recv frame", func(ctx context.Context) { msg, partial, err = f.sock.RecvFrame(ctx, f.goc.Decode) })
-	return msg, partial, err
-}
-
-// recvLua runs a Lua decoder over the socket's buffer, reading more with
-// the lock released until it finds a frame.
-func (f *framed) recvLua(L *lua.LState) (msg, partial []byte, err error) {
+// recvLua runs a Lua decoder over the socket's buffer, reading more (and
+// waiting) until it finds a frame.
+func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg, partial []byte, err error) {
 	for {
 		used, m, buf, eof, ok, derr := f.decodeBuffered(L)
 		switch {
 		case !ok: // another task is reading this socket: wait for it
-			block(L, "recv frame", func(ctx context.Context) { err = f.sock.WaitReader(ctx) })
-			if err != nil {
-				return nil, nil, err
-			}
-			continue
 		case derr != nil:
 			return nil, buf, derr
 		case used > 0:
@@ -414,9 +396,12 @@ func (f *framed) recvLua(L *lua.LState) (msg, partial []byte, err error) {
 		case eof:
 			return nil, buf, netio.ErrClosed
 		}
-		block(L, "recv frame", func(ctx context.Context) { err = f.sock.ReadMore(ctx, f.max+luaCodecSlack) })
+		err = f.sock.ReadMore(w, f.max+luaCodecSlack)
 		if err != nil && !errors.Is(err, netio.ErrClosed) {
 			return nil, buf, err // the bytes stay buffered; buf is a copy
+		}
+		if err != nil && f.sock.Closed() {
+			return nil, buf, err
 		}
 		// At the end of the stream decode what is left once more, then report.
 	}
@@ -425,37 +410,36 @@ func (f *framed) recvLua(L *lua.LState) (msg, partial []byte, err error) {
 // decodeBuffered runs the Lua decoder once over what the socket holds,
 // with its read side taken (released even if the decoder raises). It
 // consumes a frame it finds, and everything at the end of the stream; buf
-// is a copy of the bytes it saw.
+// is a copy of the bytes it saw. ok is false when another task is reading.
 func (f *framed) decodeBuffered(L *lua.LState) (used int, msg, buf []byte, eof, ok bool, err error) {
-	view, eof, ok := f.sock.TryLockReader()
-	if !ok {
-		return 0, nil, nil, false, false, nil
-	}
-	consumed := 0
-	defer func() { f.sock.UnlockReader(consumed) }()
-	buf = bytes.Clone(view)
-	if len(buf) > 0 {
-		used, msg, err = f.codec.decodeLua(L, buf, f.max)
-		if err != nil {
-			return 0, nil, buf, eof, true, err
+	ok = f.sock.Buffered(func(view []byte, atEOF bool) int {
+		eof = atEOF
+		buf = bytes.Clone(view)
+		if len(buf) > 0 {
+			used, msg, err = f.codec.decodeLua(L, buf, f.max)
+			if err != nil {
+				return 0
+			}
 		}
-		consumed = used
-	}
-	if used == 0 && eof {
-		consumed = len(buf)
-	}
-	return used, msg, buf, eof, true, nil
+		if used == 0 && eof {
+			return len(buf)
+		}
+		return used
+	})
+	return used, msg, buf, eof, ok, err
 }
 
 // framedRecv implements f:recv() -> msg | nil, err, partial. At the end of
 // the stream err is "closed" and partial the bytes of an unfinished frame
 // ("" after a whole number of frames).
 func framedRecv(L *lua.LState) int {
-	msg, partial, err := checkFramed(L, 1).recv(L)
+	w := newWaiter(L)
+	msg, partial, err := checkFramed(L, 1).recv(L, w)
 	if err != nil {
 		if partial == nil {
 			partial = []byte{}
 		}
+		w.done()
 		return pushFrameError(L, err, partial)
 	}
 	L.Push(lua.LString(msg))
@@ -473,7 +457,11 @@ func framedFrames(L *lua.LState) int {
 
 // next is the frames() iterator.
 func (f *framed) next(L *lua.LState) int {
-	msg, partial, err := f.recv(L)
+	w := newWaiter(L)
+	msg, partial, err := f.recv(L, w)
+	if err != nil {
+		w.done()
+	}
 	switch {
 	case err == nil:
 		L.Push(lua.LString(msg))
@@ -491,6 +479,9 @@ func (f *framed) next(L *lua.LState) int {
 // framedClose implements f:close(): closes the socket.
 func framedClose(L *lua.LState) int {
 	f := checkFramed(L, 1)
+	if f.sock.Pending() && !f.sock.Closed() {
+		f.sock.Flush(newWaiter(L))
+	}
 	f.sock.res.Close()
 	return 0
 }

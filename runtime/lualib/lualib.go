@@ -51,7 +51,7 @@ func NewHost(opts host.Options) (*host.Host, error) {
 // socket's state; they raise instead of returning nil, err.
 var misuse = []error{
 	netio.ErrNotConnected, netio.ErrNotListening, netio.ErrInUse,
-	netio.ErrNotStream, netio.ErrNotDatagram, netio.ErrSocketClosed,
+	netio.ErrNotStream, netio.ErrNotDatagram,
 }
 
 // pushIOError pushes the result of a failed I/O call: nil, the short error

@@ -15,7 +15,7 @@ package lualib
 //	s:shutdown(how) s:close() s:getsockname() s:getpeername()
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -108,20 +108,6 @@ func checkSocket(L *lua.LState, n int) *sock {
 	return checkUserData[*sock](L, n, "socket expected")
 }
 
-// checkOpenSocket returns the socket at argument 1, raising if it was closed.
-func checkOpenSocket(L *lua.LState) *sock {
-	s := checkSocket(L, 1)
-	if s.Closed() {
-		L.ArgError(1, "socket is closed")
-	}
-	return s
-}
-
-// block runs an I/O call with the interpreter given up.
-func block(L *lua.LState, what string, io func(ctx context.Context)) {
-	host.Of(L).Block(L, what, io)
-}
-
 // receiving makes the running task the owner of s: a socket belongs to the
 // task that waits to receive on it, so a handler that dies closes its
 // connection however it got it.
@@ -131,25 +117,18 @@ func receiving(L *lua.LState, s *sock) {
 	}
 }
 
-// openedFor registers a socket a wait function opened as owned by the
-// waiting task at once: if the task is cancelled before it holds the
-// interpreter again, the socket is still closed with it.
-func openedFor(ctx context.Context, s *netio.Socket) *host.Resource {
-	if s == nil {
-		return nil
-	}
-	t := host.TaskFrom(ctx)
-	if t == nil {
-		return nil
-	}
-	return host.Of(t.Thread()).NewResourceFor(s, t)
+// netFailure pushes the result of a failed socket call (see pushIOError),
+// after raising "cancelled" if the task was cancelled meanwhile.
+func netFailure(L *lua.LState, w netWaiter, err error, partial []byte) int {
+	w.done()
+	return pushIOError(L, err, partial)
 }
 
 // socketNew implements socket.socket([family[, type]]) -> sock.
 func socketNew(L *lua.LState) int {
 	family := L.OptInt(1, netio.AF_INET)
 	typ := L.OptInt(2, netio.SOCK_STREAM)
-	s, err := netio.New(family, typ)
+	s, err := netio.New(host.Of(L).Net(), family, typ)
 	if err != nil {
 		L.ArgError(1, err.Error())
 	}
@@ -159,14 +138,14 @@ func socketNew(L *lua.LState) int {
 
 // socketTCP implements socket.tcp() -> sock (IPv4 stream).
 func socketTCP(L *lua.LState) int {
-	s, _ := netio.New(netio.AF_INET, netio.SOCK_STREAM)
+	s, _ := netio.New(host.Of(L).Net(), netio.AF_INET, netio.SOCK_STREAM)
 	pushSocket(L, s)
 	return 1
 }
 
 // socketUDP implements socket.udp() -> sock (IPv4 datagram).
 func socketUDP(L *lua.LState) int {
-	s, _ := netio.New(netio.AF_INET, netio.SOCK_DGRAM)
+	s, _ := netio.New(host.Of(L).Net(), netio.AF_INET, netio.SOCK_DGRAM)
 	pushSocket(L, s)
 	return 1
 }
@@ -174,12 +153,13 @@ func socketUDP(L *lua.LState) int {
 // socketListen implements socket.listen(addr[, backlog]) -> server | nil, err.
 func socketListen(L *lua.LState) int {
 	addr, _ := checkAddr(L, 1)
-	s, err := netio.Listen(context.Background(), addr)
+	h := host.Of(L)
+	s, err := netio.Listen(h.Net(), addr)
 	if err != nil {
 		return pushIOError(L, err, nil)
 	}
 	pushSocket(L, s)
-	host.Of(L).ListenEvent(s.LocalAddr())
+	h.ListenEvent(s.LocalAddr())
 	return 1
 }
 
@@ -190,17 +170,13 @@ func socketConnect(L *lua.LState) int {
 	if L.Get(next) != lua.LNil {
 		timeout = seconds(checkSeconds(L, next))
 	}
-	var s *netio.Socket
-	var res *host.Resource
-	var err error
-	block(L, "connect "+addr, func(ctx context.Context) {
-		s, err = netio.Dial(ctx, addr, timeout)
-		res = openedFor(ctx, s)
-	})
+	h := host.Of(L)
+	w := newWaiter(L)
+	s, err := netio.Dial(w, h.Net(), addr, timeout)
 	if err != nil {
-		return pushIOError(L, err, nil)
+		return netFailure(L, w, err, nil)
 	}
-	pushOwnedSocket(L, s, res)
+	pushSocket(L, s)
 	return 1
 }
 
@@ -250,7 +226,7 @@ func ParseAddress(spec string) (string, error) {
 
 // sockBind implements s:bind(addr) -> true | nil, err.
 func sockBind(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	addr, _ := checkAddr(L, 2)
 	if err := s.Bind(addr); err != nil {
 		return pushIOError(L, err, nil)
@@ -261,8 +237,11 @@ func sockBind(L *lua.LState) int {
 
 // sockListen implements s:listen([backlog]) -> true | nil, err.
 func sockListen(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	L.OptInt(2, 0)
+	if s.Closed() {
+		return pushIOError(L, netio.ErrClosed, nil)
+	}
 	if err := s.Listen(); err != nil {
 		return pushIOError(L, err, nil)
 	}
@@ -273,31 +252,25 @@ func sockListen(L *lua.LState) int {
 
 // sockAccept implements s:accept() -> conn, peer_addr | nil, err.
 func sockAccept(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	receiving(L, s)
-	var c *netio.Socket
-	var res *host.Resource
-	var err error
-	block(L, "accept", func(ctx context.Context) {
-		c, err = s.Accept(ctx)
-		res = openedFor(ctx, c)
-	})
+	w := newWaiter(L)
+	c, err := s.Accept(w)
 	if err != nil {
-		return pushIOError(L, err, nil)
+		return netFailure(L, w, err, nil)
 	}
-	pushOwnedSocket(L, c, res)
+	pushSocket(L, c)
 	L.Push(lua.LString(addrString(c.RemoteAddr())))
 	return 2
 }
 
 // sockConnect implements s:connect(addr) -> true | nil, err.
 func sockConnect(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	addr, _ := checkAddr(L, 2)
-	var err error
-	block(L, "connect "+addr, func(ctx context.Context) { err = s.Connect(ctx, addr) })
-	if err != nil {
-		return pushIOError(L, err, nil)
+	w := newWaiter(L)
+	if err := s.Connect(w, addr); err != nil {
+		return netFailure(L, w, err, nil)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -305,13 +278,12 @@ func sockConnect(L *lua.LState) int {
 
 // sockSend implements s:send(data) -> bytes written | nil, err, written.
 func sockSend(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	data := L.CheckString(2)
-	var n int
-	var err error
-	block(L, "send", func(ctx context.Context) { n, err = s.Send(ctx, []byte(data)) })
+	w := newWaiter(L)
+	n, err := s.Send(w, []byte(data))
 	if err != nil {
-		pushIOError(L, err, nil)
+		netFailure(L, w, err, nil)
 		L.Push(lua.LNumber(n))
 		return 3
 	}
@@ -331,14 +303,13 @@ func sockSendall(L *lua.LState) int {
 
 // sockRecv implements s:recv(n) -> data ("" at EOF) | nil, err.
 func sockRecv(L *lua.LState) int {
-	s := checkOpenSocket(L)
-	receiving(L, s)
+	s := checkSocket(L, 1)
 	n := checkCount(L, 2)
-	var data []byte
-	var err error
-	block(L, "recv", func(ctx context.Context) { data, err = s.Recv(ctx, n) })
+	receiving(L, s)
+	w := newWaiter(L)
+	data, err := s.Recv(w, n)
 	if err != nil {
-		return pushIOError(L, err, nil)
+		return netFailure(L, w, err, nil)
 	}
 	L.Push(lua.LString(data))
 	return 1
@@ -350,17 +321,16 @@ const MaxRecvExactly = 64 << 20
 
 // sockRecvExactly implements s:recv_exactly(n) -> data | nil, err, partial.
 func sockRecvExactly(L *lua.LState) int {
-	s := checkOpenSocket(L)
-	receiving(L, s)
+	s := checkSocket(L, 1)
 	n := checkCount(L, 2)
 	if n > MaxRecvExactly {
 		L.ArgError(2, fmt.Sprintf("count %d is over %d (read large data in pieces)", n, MaxRecvExactly))
 	}
-	var data, partial []byte
-	var err error
-	block(L, "recv_exactly", func(ctx context.Context) { data, partial, err = s.RecvExactly(ctx, n) })
+	receiving(L, s)
+	w := newWaiter(L)
+	data, partial, err := s.RecvExactly(w, n)
 	if err != nil {
-		return pushIOError(L, err, partial)
+		return netFailure(L, w, err, partial)
 	}
 	L.Push(lua.LString(data))
 	return 1
@@ -370,8 +340,7 @@ func sockRecvExactly(L *lua.LState) int {
 // partial. The delimiter is consumed, not returned; max (default 64 KiB)
 // bounds the bytes scanned, delimiter included.
 func sockRecvUntil(L *lua.LState) int {
-	s := checkOpenSocket(L)
-	receiving(L, s)
+	s := checkSocket(L, 1)
 	delim := L.CheckString(2)
 	if delim == "" {
 		L.ArgError(2, "delimiter must not be empty")
@@ -383,11 +352,11 @@ func sockRecvUntil(L *lua.LState) int {
 			L.ArgError(3, "max must be at least the delimiter's length")
 		}
 	}
-	var data, partial []byte
-	var err error
-	block(L, "recv_until", func(ctx context.Context) { data, partial, err = s.RecvUntil(ctx, []byte(delim), max) })
+	receiving(L, s)
+	w := newWaiter(L)
+	data, partial, err := s.RecvUntil(w, []byte(delim), max)
 	if err != nil {
-		return pushIOError(L, err, partial)
+		return netFailure(L, w, err, partial)
 	}
 	L.Push(lua.LString(data))
 	return 1
@@ -395,14 +364,13 @@ func sockRecvUntil(L *lua.LState) int {
 
 // sockSendto implements s:sendto(data, addr) -> bytes sent | nil, err.
 func sockSendto(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	data := L.CheckString(2)
 	addr, _ := checkAddr(L, 3)
-	var n int
-	var err error
-	block(L, "sendto", func(ctx context.Context) { n, err = s.SendTo(ctx, []byte(data), addr) })
+	w := newWaiter(L)
+	n, err := s.SendTo(w, []byte(data), addr)
 	if err != nil {
-		return pushIOError(L, err, nil)
+		return netFailure(L, w, err, nil)
 	}
 	L.Push(lua.LNumber(n))
 	return 1
@@ -410,15 +378,13 @@ func sockSendto(L *lua.LState) int {
 
 // sockRecvfrom implements s:recvfrom(n) -> data, addr | nil, err.
 func sockRecvfrom(L *lua.LState) int {
-	s := checkOpenSocket(L)
-	receiving(L, s)
+	s := checkSocket(L, 1)
 	n := checkCount(L, 2)
-	var data []byte
-	var from net.Addr
-	var err error
-	block(L, "recvfrom", func(ctx context.Context) { data, from, err = s.RecvFrom(ctx, n) })
+	receiving(L, s)
+	w := newWaiter(L)
+	data, from, err := s.RecvFrom(w, n)
 	if err != nil {
-		return pushIOError(L, err, nil)
+		return netFailure(L, w, err, nil)
 	}
 	L.Push(lua.LString(data))
 	L.Push(lua.LString(addrString(from)))
@@ -461,10 +427,16 @@ func sockSetblocking(L *lua.LState) int {
 
 // sockShutdown implements s:shutdown(how) with how "r", "w" or "rw".
 func sockShutdown(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
 	how := L.OptString(2, "rw")
 	if how != "r" && how != "w" && how != "rw" {
 		L.ArgError(2, `how must be "r", "w" or "rw"`)
+	}
+	if how != "r" {
+		w := newWaiter(L)
+		if err := s.Flush(w); err != nil && !errors.Is(err, netio.ErrClosed) {
+			return netFailure(L, w, err, nil)
+		}
 	}
 	if err := s.Shutdown(how); err != nil {
 		return pushIOError(L, err, nil)
@@ -473,15 +445,23 @@ func sockShutdown(L *lua.LState) int {
 	return 1
 }
 
-// sockClose implements s:close(); closing twice is harmless.
+// sockClose implements s:close(): output held back is written first
+// (waiting if it must); closing twice is harmless.
 func sockClose(L *lua.LState) int {
-	checkSocket(L, 1).res.Close()
+	s := checkSocket(L, 1)
+	if s.Pending() && !s.Closed() {
+		s.Flush(newWaiter(L))
+	}
+	s.res.Close()
 	return 0
 }
 
-// sockGetsockname implements s:getsockname() -> "host:port".
+// sockGetsockname implements s:getsockname() -> "host:port" | nil, "closed".
 func sockGetsockname(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
+	if s.Closed() {
+		return pushIOError(L, netio.ErrClosed, nil)
+	}
 	a := s.LocalAddr()
 	if a == nil {
 		L.ArgError(1, "socket is not bound")
@@ -490,9 +470,12 @@ func sockGetsockname(L *lua.LState) int {
 	return 1
 }
 
-// sockGetpeername implements s:getpeername() -> "host:port".
+// sockGetpeername implements s:getpeername() -> "host:port" | nil, "closed".
 func sockGetpeername(L *lua.LState) int {
-	s := checkOpenSocket(L)
+	s := checkSocket(L, 1)
+	if s.Closed() {
+		return pushIOError(L, netio.ErrClosed, nil)
+	}
 	a := s.RemoteAddr()
 	if a == nil {
 		L.ArgError(1, "socket is not connected")

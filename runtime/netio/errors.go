@@ -18,6 +18,9 @@ var (
 	ErrCancelled = errors.New("cancelled")
 	// ErrTooLong: recv_until found no delimiter within its maximum.
 	ErrTooLong = errors.New("too long")
+	// ErrTooManyFiles: the process is at its limit of open files (accept
+	// pauses before it reports it, see Socket.Accept).
+	ErrTooManyFiles = errors.New("too many open files")
 )
 
 // errnoMessages are the short texts for the socket errors a learner meets.
@@ -33,6 +36,8 @@ var errnoMessages = map[syscall.Errno]string{
 	syscall.EACCES:        "permission denied",
 	syscall.ENOENT:        "no such file or directory",
 	syscall.EMSGSIZE:      "message too long",
+	syscall.EMFILE:        "too many open files",
+	syscall.ENFILE:        "too many open files",
 }
 
 // Message maps a Go error from a socket operation to the short lowercase

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,8 @@ func TestMessage(t *testing.T) {
 		{ErrCancelled, "cancelled"},
 		{context.Canceled, "cancelled"},
 		{ErrTooLong, "too long"},
+		{ErrTooManyFiles, "too many open files"},
+		{&net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}, "too many open files"},
 		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "connection refused"},
 		{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, "connection reset"},
 		{&net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, "closed"},
@@ -40,44 +43,69 @@ func TestMessage(t *testing.T) {
 	}
 }
 
-func TestReadBufferCompactsGrowsAndReleases(t *testing.T) {
+func TestReadBufferGrowsWithWhatArrivesAndIsReleasedWhenDrained(t *testing.T) {
 	var b readBuffer
 	if b.buf != nil {
 		t.Fatal("a new buffer allocates nothing")
 	}
 	p := b.space(10)
-	if len(p) < minReadSize {
-		t.Fatalf("space %d < %d", len(p), minReadSize)
+	if len(p) != minReadSize {
+		t.Fatalf("space %d, want %d", len(p), minReadSize)
 	}
-	copy(p, "hello world")
-	b.commit(11)
+	b.commit(copy(p, "hello world"), len(p))
 	if got := string(b.Take(6)); got != "hello " || string(b.Bytes()) != "world" {
 		t.Fatalf("take %q, left %q", got, b.Bytes())
 	}
-	big := b.space(keepCapLimit * 2) // grows, keeping "world" first
-	b.commit(copy(big, "!"))
-	if string(b.Bytes()) != "world!" {
-		t.Fatalf("after growing: %q", b.Bytes())
+	full := b.space(0)
+	b.commit(len(full), len(full)) // a read that fills its space
+	if b.size != 2*minReadSize {
+		t.Fatalf("after a full read the next read is %d, want %d", b.size, 2*minReadSize)
 	}
 	b.Consume(b.Len())
 	if b.buf != nil || b.Len() != 0 {
-		t.Fatal("a drained large buffer is released")
+		t.Fatal("a drained buffer is released")
+	}
+	b.Unread([]byte("back"))
+	if string(b.Bytes()) != "back" {
+		t.Fatalf("unread: %q", b.Bytes())
+	}
+	b.commit(copy(b.space(1), "!"), 1)
+	b.Unread([]byte(">"))
+	if string(b.Bytes()) != ">back!" {
+		t.Fatalf("unread in front: %q", b.Bytes())
 	}
 }
 
-// pipe returns two connected sockets over loopback TCP.
-func pipe(t *testing.T) (*Socket, *Socket) {
+// networks are what every behaviour test runs over: the operating
+// system's loopback and the in-process network, which must behave alike.
+func networks() map[string]func() Network {
+	return map[string]func() Network{
+		"real": func() Network { return Real },
+		"mem":  func() Network { return NewMemNetwork() },
+	}
+}
+
+// waiter is a GoWaiter bounded by the test's own deadline.
+func waiter(t *testing.T) GoWaiter {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return GoWaiter{Ctx: ctx}
+}
+
+// pair returns two connected stream sockets on nw.
+func pair(t *testing.T, nw Network) (*Socket, *Socket) {
 	t.Helper()
-	ln, err := Listen(context.Background(), "127.0.0.1:0")
+	w := waiter(t)
+	ln, err := Listen(nw, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c, err := Dial(context.Background(), ln.LocalAddr().String(), time.Second)
+	c, err := Dial(w, nw, ln.LocalAddr().String(), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ln.Accept(context.Background())
+	s, err := ln.Accept(w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,77 +113,310 @@ func pipe(t *testing.T) (*Socket, *Socket) {
 	return c, s
 }
 
-// Cancelling the context wakes a blocked receive without closing the
+func forEachNetwork(t *testing.T, test func(t *testing.T, nw Network)) {
+	for name, nw := range networks() {
+		t.Run(name, func(t *testing.T) { test(t, nw()) })
+	}
+}
+
+// Mixing receive methods over 1-byte writes loses and reorders nothing.
+func TestMixedReceivesShareOneBuffer(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		go func() {
+			for _, b := range []byte("line one\nexact|rest") {
+				s.Send(w, []byte{b})
+			}
+			s.Close()
+		}()
+		line, _, err := c.RecvUntil(w, []byte("\n"), 100)
+		if err != nil || string(line) != "line one" {
+			t.Fatalf("recv_until %q %v", line, err)
+		}
+		ex, _, err := c.RecvExactly(w, 5)
+		if err != nil || string(ex) != "exact" {
+			t.Fatalf("recv_exactly %q %v", ex, err)
+		}
+		frame, _, err := c.RecvFrame(w, func(buf []byte) (int, []byte, error) {
+			if buf[0] != '|' {
+				return 0, nil, errors.New("no bar")
+			}
+			return 1, buf[:1], nil
+		})
+		if err != nil || string(frame) != "|" {
+			t.Fatalf("frame %q %v", frame, err)
+		}
+		var rest []byte
+		for {
+			p, err := c.Recv(w, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p) == 0 {
+				break
+			}
+			rest = append(rest, p...)
+		}
+		if string(rest) != "rest" {
+			t.Fatalf("rest %q", rest)
+		}
+	})
+}
+
+// Cancelling the context wakes a waiting receive without closing the
 // socket, and no byte that arrives later is lost.
 func TestCancelWakesRecvAndKeepsSocket(t *testing.T) {
-	c, s := pipe(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := c.RecvExactly(ctx, 4)
-		done <- err
-	}()
-	s.Send(context.Background(), []byte("ab"))
-	cancel()
-	if err := <-done; !errors.Is(err, ErrCancelled) {
-		t.Fatalf("err = %v, want cancelled", err)
-	}
-	s.Send(context.Background(), []byte("cd"))
-	data, _, err := c.RecvExactly(context.Background(), 4)
-	if err != nil || string(data) != "abcd" {
-		t.Fatalf("after cancel: %q, %v", data, err)
-	}
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		ctx, cancel := context.WithCancel(w.Ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := c.RecvExactly(GoWaiter{Ctx: ctx}, 4)
+			done <- err
+		}()
+		s.Send(w, []byte("ab"))
+		cancel()
+		if err := <-done; !errors.Is(err, ErrCancelled) {
+			t.Fatalf("err = %v, want cancelled", err)
+		}
+		s.Send(w, []byte("cd"))
+		data, _, err := c.RecvExactly(w, 4)
+		if err != nil || string(data) != "abcd" {
+			t.Fatalf("after cancel: %q, %v", data, err)
+		}
+	})
 }
 
-// Closing the socket from elsewhere wakes a blocked receive with "closed".
-func TestCloseWakesRecv(t *testing.T) {
-	c, _ := pipe(t)
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Recv(context.Background(), 1)
-		done <- err
-	}()
-	c.Close()
-	if err := <-done; Message(err) != "closed" {
-		t.Fatalf("err = %v, want closed", err)
-	}
+// A socket another caller closed answers "closed", whether the call was
+// already waiting or came after.
+func TestClosedSocketAnswersClosed(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, _ := pair(t, nw)
+		w := waiter(t)
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Recv(w, 1)
+			done <- err
+		}()
+		for !c.rd.busy() {
+			time.Sleep(time.Millisecond) // until the receive holds the read side
+		}
+		c.Close()
+		if err := <-done; Message(err) != "closed" {
+			t.Fatalf("waiting: err = %v, want closed", err)
+		}
+		if _, err := c.Recv(w, 1); Message(err) != "closed" {
+			t.Fatalf("after: err = %v, want closed", err)
+		}
+		if _, err := c.Send(w, []byte("x")); Message(err) != "closed" {
+			t.Fatalf("send after: err = %v, want closed", err)
+		}
+	})
 }
 
-func TestTryFrame(t *testing.T) {
-	c, s := pipe(t)
-	lineDec := func(buf []byte) (int, []byte, error) {
-		for i, b := range buf {
-			if b == '\n' {
-				return i + 1, buf[:i], nil
+func TestEOFInTheMiddleOfRecvExactlyHandsOverWhatCame(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		s.Send(w, []byte("abc"))
+		s.Close()
+		data, partial, err := c.RecvExactly(w, 10)
+		if data != nil || string(partial) != "abc" || !errors.Is(err, ErrClosed) {
+			t.Fatalf("got %q %q %v", data, partial, err)
+		}
+	})
+}
+
+func TestResetIsConnectionReset(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		s.Reset()
+		_, err := c.Recv(w, 10)
+		if Message(err) != "connection reset" {
+			t.Fatalf("err = %v (%s)", err, Message(err))
+		}
+	})
+}
+
+func TestShutdownWriteGivesThePeerEOFAndKeepsReading(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		if err := c.Shutdown("w"); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := s.Recv(w, 1); err != nil || len(p) != 0 {
+			t.Fatalf("peer read %q %v, want EOF", p, err)
+		}
+		s.Send(w, []byte("still"))
+		if p, _, err := c.RecvExactly(w, 5); err != nil || string(p) != "still" {
+			t.Fatalf("read after shutdown(w): %q %v", p, err)
+		}
+	})
+}
+
+// Timeout 0 makes calls do what they can at once: buffered and ready
+// bytes come back; with nothing, "timeout".
+func TestNonBlockingCalls(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		c.SetTimeout(0)
+		if _, err := c.Recv(w, 10); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("nothing ready: %v", err)
+		}
+		if n, err := c.Send(w, []byte("hi")); err != nil || n != 2 {
+			t.Fatalf("send into an empty buffer: %d %v", n, err)
+		}
+		s.Send(w, []byte("ready"))
+		var got []byte
+		for len(got) < 5 { // the bytes may take a moment to cross
+			p, err := c.Recv(w, 10)
+			if err != nil && !errors.Is(err, ErrTimeout) {
+				t.Fatal(err)
+			}
+			got = append(got, p...)
+		}
+		if string(got) != "ready" {
+			t.Fatalf("got %q", got)
+		}
+		ln, err := Listen(nw, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ln.SetTimeout(0)
+		if _, err := ln.Accept(w); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("accept with nobody waiting: %v", err)
+		}
+		d, err := Dial(w, nw, ln.LocalAddr().String(), time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		var conn *Socket
+		for conn == nil {
+			conn, err = ln.Accept(w)
+			if err != nil && !errors.Is(err, ErrTimeout) {
+				t.Fatal(err)
 			}
 		}
-		return 0, nil, nil
-	}
-	if _, ok, _ := c.TryFrame(lineDec); ok {
-		t.Fatal("nothing buffered yet")
-	}
-	s.Send(context.Background(), []byte("one\ntwo\nthr"))
-	msg, _, err := c.RecvFrame(context.Background(), lineDec)
-	if err != nil || string(msg) != "one" {
-		t.Fatalf("RecvFrame = %q, %v", msg, err)
-	}
-	if msg, ok, err := c.TryFrame(lineDec); !ok || err != nil || string(msg) != "two" {
-		t.Fatalf("TryFrame = %q, %v, %v; want the buffered frame", msg, ok, err)
-	}
-	if _, ok, _ := c.TryFrame(lineDec); ok {
-		t.Fatal("a partial frame is not a frame")
-	}
-	data, _ := c.Recv(context.Background(), 10)
-	if string(data) != "thr" {
-		t.Fatalf("the partial frame stays buffered: %q", data)
-	}
+		conn.Close()
+	})
+}
+
+func TestRecvTimeoutKeepsTheBytes(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		c.SetTimeout(20 * time.Millisecond)
+		s.Send(w, []byte("par"))
+		start := time.Now()
+		_, partial, err := c.RecvExactly(w, 10)
+		if !errors.Is(err, ErrTimeout) || string(partial) != "par" {
+			t.Fatalf("got %q %v", partial, err)
+		}
+		if el := time.Since(start); el < 20*time.Millisecond || el > 2*time.Second {
+			t.Fatalf("timed out after %v", el)
+		}
+		s.Send(w, []byte("tial"))
+		c.SetTimeout(-1)
+		data, _, err := c.RecvExactly(w, 7)
+		if err != nil || string(data) != "partial" {
+			t.Fatalf("after the timeout: %q %v", data, err)
+		}
+	})
+}
+
+// A writer whose peer does not read waits; it goes on when the peer
+// reads, and every byte arrives in order.
+func TestSendWaitsWhileThePeerDoesNotRead(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		c, s := pair(t, nw)
+		w := waiter(t)
+		big := []byte(strings.Repeat("0123456789abcdef", 1<<17)) // 2 MiB
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Send(w, big)
+			done <- err
+		}()
+		got, _, err := s.RecvExactly(w, len(big))
+		if err != nil || string(got) != string(big) {
+			t.Fatalf("received %d bytes, %v", len(got), err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestConnectionRefused(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		ln, err := Listen(nw, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.LocalAddr().String()
+		ln.Close()
+		_, err = Dial(waiter(t), nw, addr, time.Second)
+		if Message(err) != "connection refused" {
+			t.Fatalf("err = %v (%s)", err, Message(err))
+		}
+	})
+}
+
+func TestDatagramsKeepTheirBoundaries(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		w := waiter(t)
+		a, _ := New(nw, AF_INET, SOCK_DGRAM)
+		b, _ := New(nw, AF_INET, SOCK_DGRAM)
+		defer a.Close()
+		defer b.Close()
+		if err := b.Bind("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"one", "two", "three"} {
+			if _, err := a.SendTo(w, []byte(m), b.LocalAddr().String()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, want := range []string{"one", "tw", "three"} {
+			p, from, err := b.RecvFrom(w, len(want))
+			if err != nil || string(p) != want || from == nil {
+				t.Fatalf("got %q from %v, %v; want %q", p, from, err, want)
+			}
+		}
+	})
 }
 
 func TestNewRejectsUnknownFamilyAndType(t *testing.T) {
-	if _, err := New(99, SOCK_STREAM); err == nil || err.Error() != "unknown address family 99" {
+	if _, err := New(Real, 99, SOCK_STREAM); err == nil || err.Error() != "unknown address family 99" {
 		t.Errorf("family: %v", err)
 	}
-	if _, err := New(AF_INET, 7); err == nil || err.Error() != "unknown socket type 7" {
+	if _, err := New(Real, AF_INET, 7); err == nil || err.Error() != "unknown socket type 7" {
 		t.Errorf("type: %v", err)
+	}
+}
+
+func TestMemNetworkStaysInsideTheProcess(t *testing.T) {
+	nw := NewMemNetwork()
+	w := waiter(t)
+	_, err := Dial(w, nw, "10.1.2.3:80", time.Second)
+	var outside *ErrOutsideVirtualNetwork
+	if !errors.As(err, &outside) || !strings.Contains(err.Error(), "10.1.2.3:80 is outside the virtual network") {
+		t.Fatalf("err = %v", err)
+	}
+	a, _ := Listen(nw, "127.0.0.1:0")
+	b, _ := Listen(nw, "127.0.0.1:0")
+	defer a.Close()
+	defer b.Close()
+	if a.LocalAddr().String() != "127.0.0.1:40000" || b.LocalAddr().String() != "127.0.0.1:40001" {
+		t.Fatalf("ports %v %v: handed out in order from 40000", a.LocalAddr(), b.LocalAddr())
+	}
+	if _, err := Listen(nw, "127.0.0.1:40000"); Message(err) != "address already in use" {
+		t.Fatalf("taken port: %v", err)
 	}
 }

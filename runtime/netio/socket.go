@@ -1,14 +1,19 @@
 // Package netio is the Go side of a netplay socket: Python's socket model
-// (a fresh socket is bound, then listens or connects) over Go's net package,
-// with one read buffer shared by every receive method, per-call deadlines and
-// cancellation by context. It knows nothing of Lua.
+// (a fresh socket is bound, then listens or connects) over the operating
+// system's network or an in-process one, with one read buffer shared by
+// every receive method and per-call deadlines. It knows nothing of Lua.
+//
+// Every call takes a Waiter from the host. A call does what it can
+// without waiting first (one system call, or none when the buffer holds
+// what it needs) and waits through the Waiter only when it must: a real
+// socket waits outside the interpreter, an in-process one parks until the
+// peer acts. So code between two waits runs as one piece, and a socket
+// whose data is ready costs no hand-over of the interpreter.
 package netio
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"sync"
@@ -25,15 +30,15 @@ const (
 	SOCK_DGRAM  = 2
 )
 
-// Misuse errors: calls that cannot make sense in the socket's state. The
-// Lua layer raises these instead of returning them.
+// Misuse errors: calls that cannot make sense in the socket's state,
+// whatever the timing. The Lua layer raises these instead of returning
+// them. A closed socket is not misuse: its calls return ErrClosed.
 var (
 	ErrNotConnected = errors.New("socket is not connected")
 	ErrNotListening = errors.New("socket is not listening (call listen first)")
 	ErrInUse        = errors.New("socket is already bound or connected")
 	ErrNotStream    = errors.New("not a stream socket")
 	ErrNotDatagram  = errors.New("not a datagram socket")
-	ErrSocketClosed = errors.New("socket is closed")
 )
 
 // Direction tells a Tap what an Event is.
@@ -62,36 +67,38 @@ type Tap func(s *Socket, ev Event)
 var lastID atomic.Int64
 
 // Socket is one socket in any state: fresh, bound, listening, connected
-// stream, or datagram. Methods that block take a context; cancelling it makes
-// them return ErrCancelled at once without closing the socket.
+// stream, or datagram.
 type Socket struct {
 	id     int64
 	family int
 	typ    int
+	nw     Network
 
 	mu        sync.Mutex // guards the state fields below
-	conn      net.Conn
-	ln        net.Listener   // bound (by Bind) or listening stream socket
-	pc        net.PacketConn // unconnected datagram socket
+	st        stream     // connected stream
+	ln        listener   // bound (by Bind) or listening stream socket
+	pc        packetConn // datagram socket
 	listening bool
 	closed    atomic.Bool
 
 	timeout atomic.Int64 // nanoseconds; negative: none
 
-	rsem chan struct{} // one reader at a time
-	wsem chan struct{} // one writer at a time
-	wbuf []byte        // deferred output (see Defer); guarded by wsem
-	// pending is len(wbuf), readable without wsem.
+	rd      slot       // one reader at a time
+	wr      slot       // one writer at a time
+	rb      readBuffer // guarded by rd
+	eof     bool       // guarded by rd
+	drained bool       // guarded by rd: the last read emptied the kernel's queue
+	wbuf    []byte     // deferred output (see Defer); guarded by wr
+	werr    error      // an error a deferred write met; guarded by wr
 	pending atomic.Int64
-	rb      readBuffer // guarded by rsem
-	eof     bool       // guarded by rsem
+	backoff time.Duration // accept's current pause after "too many open files"
 
 	tap atomic.Pointer[Tap]
 }
 
 // New returns a fresh socket of the given family (AF_INET, AF_INET6,
-// AF_UNIX) and type (SOCK_STREAM, SOCK_DGRAM).
-func New(family, typ int) (*Socket, error) {
+// AF_UNIX) and type (SOCK_STREAM, SOCK_DGRAM) on network nw.
+func New(nw Network, family, typ int) (*Socket, error) {
 	switch family {
 	case AF_INET, AF_INET6, AF_UNIX:
 	default:
@@ -102,50 +109,23 @@ func New(family, typ int) (*Socket, error) {
 	default:
 		return nil, fmt.Errorf("unknown socket type %d", typ)
 	}
-	s := &Socket{id: lastID.Add(1), family: family, typ: typ, rsem: make(chan struct{}, 1), wsem: make(chan struct{}, 1)}
+	s := &Socket{id: lastID.Add(1), family: family, typ: typ, nw: nw}
 	s.timeout.Store(-1)
 	return s, nil
 }
 
-func mustNew(family, typ int) *Socket {
-	s, err := New(family, typ)
+func mustNew(nw Network, family, typ int) *Socket {
+	s, err := New(nw, family, typ)
 	if err != nil {
 		panic(err)
 	}
 	return s
 }
 
-// Listen is socket.listen(addr): a TCP socket bound to addr and listening.
-func Listen(ctx context.Context, addr string) (*Socket, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	s := mustNew(familyOf(ln.Addr()), SOCK_STREAM)
-	s.ln, s.listening = ln, true
-	return s, nil
-}
-
-// Dial is socket.connect(addr[, timeout]): a connected TCP socket.
-// timeout <= 0 means none.
-func Dial(ctx context.Context, addr string, timeout time.Duration) (*Socket, error) {
-	d := net.Dialer{Timeout: timeout}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, dialError(ctx, err)
-	}
-	return fromConn(c), nil
-}
-
-// fromConn wraps an established connection.
-func fromConn(c net.Conn) *Socket {
-	typ := SOCK_STREAM
-	if _, ok := c.(*net.UDPConn); ok {
-		typ = SOCK_DGRAM
-	}
-	s := mustNew(familyOf(c.LocalAddr()), typ)
-	s.conn = c
+// withStream wraps an established stream in a new socket.
+func withStream(nw Network, st stream) *Socket {
+	s := mustNew(nw, familyOf(st.localAddr()), SOCK_STREAM)
+	s.st = st
 	return s
 }
 
@@ -174,6 +154,9 @@ func (s *Socket) Family() int { return s.family }
 // Type is SOCK_STREAM or SOCK_DGRAM.
 func (s *Socket) Type() int { return s.typ }
 
+// Network is the network the socket lives on.
+func (s *Socket) Network() Network { return s.nw }
+
 // SetTap installs (or, with nil, removes) the socket's tap.
 func (s *Socket) SetTap(t Tap) {
 	if t == nil {
@@ -188,6 +171,17 @@ func (s *Socket) observe(dir Direction, p []byte) {
 		(*t)(s, Event{Dir: dir, Data: p})
 	}
 }
+
+// ObserveFrame reports a whole frame to the socket's tap (FrameRecv or
+// FrameSend), so a trace shows where each frame begins and ends.
+func (s *Socket) ObserveFrame(dir Direction, codec string, msg []byte) {
+	if t := s.tap.Load(); t != nil {
+		(*t)(s, Event{Dir: dir, Data: msg, Codec: codec})
+	}
+}
+
+// Tracing reports whether a tap is installed (to skip work for it).
+func (s *Socket) Tracing() bool { return s.tap.Load() != nil }
 
 // Kind is "tcp", "tcp6", "udp", "udp6", "unix" or "unixgram": the Go
 // network name, IPv4 being the unmarked default.
@@ -210,21 +204,25 @@ func (s *Socket) network() string {
 	return "tcp4"
 }
 
-// SetTimeout sets the deadline applied to each later blocking call;
-// d < 0 means none (block until done).
+// SetTimeout sets the deadline applied to each later call that waits;
+// d < 0 means none (wait until done), 0 makes the socket non-blocking:
+// calls do what they can at once and fail with ErrTimeout otherwise.
 func (s *Socket) SetTimeout(d time.Duration) { s.timeout.Store(int64(d)) }
 
 // Timeout is the per-call timeout, negative when there is none.
 func (s *Socket) Timeout() time.Duration { return time.Duration(s.timeout.Load()) }
 
-// deadline for a call starting now, or the zero time.
-func (s *Socket) deadline() time.Time {
+// deadline for a call starting now on w's clock, or the zero time.
+func (s *Socket) deadline(w Waiter) time.Time {
 	d := s.Timeout()
 	if d < 0 {
 		return time.Time{}
 	}
-	return time.Now().Add(d)
+	return w.Now().Add(d)
 }
+
+// nonBlocking reports whether calls must not wait at all (timeout 0).
+func (s *Socket) nonBlocking() bool { return s.Timeout() == 0 }
 
 // Closed reports whether Close was called.
 func (s *Socket) Closed() bool { return s.closed.Load() }
@@ -236,27 +234,35 @@ func (s *Socket) IsListening() bool {
 	return s.listening
 }
 
-// Close closes the socket; blocked calls on it return ErrClosed. Closing
-// twice is harmless.
-func (s *Socket) Close() error {
-	if s.closed.Load() {
-		return nil
-	}
-	s.flushBeforeClose()
+// Close closes the socket: later calls, and calls waiting on it now,
+// return ErrClosed. Deferred output is written first if that can be done
+// without waiting. Closing twice is harmless.
+func (s *Socket) Close() error { return s.close(false) }
+
+// Reset closes a connected stream with a reset: the peer's calls fail
+// with "connection reset".
+func (s *Socket) Reset() error { return s.close(true) }
+
+func (s *Socket) close(reset bool) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.flushBeforeClose()
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	st, ln, pc := s.st, s.ln, s.pc
+	s.mu.Unlock()
 	var err error
-	if s.conn != nil {
-		err = s.conn.Close()
+	switch {
+	case st != nil && reset:
+		err = st.reset()
+	case st != nil:
+		err = st.close()
 	}
-	if s.ln != nil {
-		err = s.ln.Close()
+	if ln != nil {
+		err = ln.close()
 	}
-	if s.pc != nil {
-		err = s.pc.Close()
+	if pc != nil {
+		err = pc.close()
 	}
 	return err
 }
@@ -266,12 +272,12 @@ func (s *Socket) LocalAddr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.conn != nil:
-		return s.conn.LocalAddr()
+	case s.st != nil:
+		return s.st.localAddr()
 	case s.ln != nil:
-		return s.ln.Addr()
+		return s.ln.addr()
 	case s.pc != nil:
-		return s.pc.LocalAddr()
+		return s.pc.localAddr()
 	}
 	return nil
 }
@@ -280,152 +286,61 @@ func (s *Socket) LocalAddr() net.Addr {
 func (s *Socket) RemoteAddr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn != nil {
-		return s.conn.RemoteAddr()
+	switch {
+	case s.st != nil:
+		return s.st.remoteAddr()
+	case s.pc != nil:
+		return s.pc.remoteAddr()
 	}
 	return nil
 }
 
-// Bind gives a fresh socket its local address. A stream socket is bound at
-// once (so "address already in use" shows here, as in Python) and starts
-// accepting only after Listen; a datagram socket can receive from now on.
-func (s *Socket) Bind(addr string) error {
+// stream returns the connection of a connected stream socket.
+func (s *Socket) stream() (stream, error) {
+	if s.typ != SOCK_STREAM {
+		return nil, ErrNotStream
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn != nil || s.ln != nil || s.pc != nil {
-		return ErrInUse
+	switch {
+	case s.closed.Load():
+		return nil, ErrClosed
+	case s.st == nil:
+		return nil, ErrNotConnected
 	}
-	if s.typ == SOCK_DGRAM {
-		pc, err := net.ListenPacket(s.network(), addr)
-		if err != nil {
-			return err
-		}
-		s.pc = pc
-		return nil
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), s.network(), addr)
+	return s.st, nil
+}
+
+// Shutdown closes the read side ("r"), the write side ("w") or both ("rw")
+// of a connected stream socket: the peer sees EOF after "w".
+func (s *Socket) Shutdown(how string) error {
+	st, err := s.stream()
 	if err != nil {
 		return err
 	}
-	s.ln = ln
-	return nil
-}
-
-// Listen makes a bound stream socket accept connections. An unbound one is
-// first bound to the loopback address on a port the OS picks. The backlog
-// is accepted for Python's sake; Go uses the system's.
-func (s *Socket) Listen() error {
-	if s.typ != SOCK_STREAM {
-		return ErrNotStream
-	}
-	s.mu.Lock()
-	bound := s.ln != nil
-	inUse := s.conn != nil
-	s.mu.Unlock()
-	if inUse {
-		return ErrInUse
-	}
-	if !bound {
-		if err := s.Bind(s.loopback()); err != nil {
+	switch how {
+	case "r":
+		return st.closeRead()
+	case "w":
+		return st.closeWrite()
+	case "rw":
+		if err := st.closeWrite(); err != nil {
 			return err
 		}
+		return st.closeRead()
 	}
-	s.mu.Lock()
-	s.listening = true
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *Socket) loopback() string {
-	switch s.family {
-	case AF_INET6:
-		return "[::1]:0"
-	case AF_UNIX:
-		return ""
-	}
-	return "127.0.0.1:0"
-}
-
-// Connect connects a fresh (or bound) socket to addr. A bound stream socket
-// connects from its bound address; a datagram socket only fixes its peer.
-func (s *Socket) Connect(ctx context.Context, addr string) error {
-	s.mu.Lock()
-	if s.conn != nil || s.listening {
-		s.mu.Unlock()
-		return ErrInUse
-	}
-	var local net.Addr
-	if s.ln != nil {
-		local = s.ln.Addr()
-		s.ln.Close()
-		s.ln = nil
-	}
-	if s.pc != nil {
-		local = s.pc.LocalAddr()
-		s.pc.Close()
-		s.pc = nil
-	}
-	s.mu.Unlock()
-	d := net.Dialer{LocalAddr: local}
-	if t := s.Timeout(); t >= 0 {
-		d.Timeout = t
-	}
-	c, err := d.DialContext(ctx, s.network(), addr)
-	if err != nil {
-		return dialError(ctx, err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed.Load() {
-		c.Close()
-		return ErrClosed
-	}
-	s.conn = c
-	return nil
-}
-
-func dialError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ErrCancelled
-	}
-	return err
-}
-
-// Accept waits for the next connection on a listening socket.
-func (s *Socket) Accept(ctx context.Context) (*Socket, error) {
-	s.mu.Lock()
-	ln, listening := s.ln, s.listening
-	s.mu.Unlock()
-	if !listening {
-		return nil, ErrNotListening
-	}
-	dl, ok := ln.(interface{ SetDeadline(time.Time) error })
-	if !ok {
-		return nil, fmt.Errorf("listener %T has no deadline", ln)
-	}
-	if err := acquire(ctx, s.rsem); err != nil {
-		return nil, err
-	}
-	defer release(s.rsem)
-	stop := watch(ctx, s.deadline(), dl.SetDeadline)
-	c, err := ln.Accept()
-	stop()
-	if err != nil {
-		return nil, s.ioError(ctx, err)
-	}
-	return fromConn(c), nil
+	return fmt.Errorf("shutdown: how must be \"r\", \"w\" or \"rw\", not %q", how)
 }
 
 // ioError turns an error from a read, write or accept into the one a
 // script sees: cancellation first, then our own close, then timeouts.
-func (s *Socket) ioError(ctx context.Context, err error) error {
+func (s *Socket) ioError(w Waiter, err error) error {
 	switch {
-	case ctx.Err() != nil:
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrCancelled) || w.Context().Err() != nil:
 		return ErrCancelled
 	case errors.Is(err, net.ErrClosed) || s.closed.Load():
-		return ErrClosed
-	case errors.Is(err, io.EOF):
 		return ErrClosed
 	case isTimeout(err):
 		return ErrTimeout
@@ -434,68 +349,9 @@ func (s *Socket) ioError(ctx context.Context, err error) error {
 }
 
 func isTimeout(err error) bool {
+	if errors.Is(err, ErrTimeout) {
+		return true
+	}
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
-}
-
-// aLongTimeAgo is a deadline in the past: setting it wakes a blocked call.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// watch sets deadline with set and arranges for a cancelled ctx to wake the
-// blocked call by setting a deadline in the past. The returned func undoes
-// the arrangement and returns only once it can no longer fire.
-func watch(ctx context.Context, deadline time.Time, set func(time.Time) error) func() {
-	set(deadline)
-	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		set(aLongTimeAgo)
-		close(fired)
-	})
-	return func() {
-		if !stop() {
-			<-fired
-		}
-	}
-}
-
-func acquire(ctx context.Context, sem chan struct{}) error {
-	select {
-	case sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ErrCancelled
-	}
-}
-
-func release(sem chan struct{}) { <-sem }
-
-// Shutdown closes the read side ("r"), the write side ("w") or both ("rw")
-// of a connected stream socket: the peer sees EOF after "w".
-func (s *Socket) Shutdown(how string) error {
-	s.mu.Lock()
-	c := s.conn
-	s.mu.Unlock()
-	if c == nil {
-		return ErrNotConnected
-	}
-	type halfCloser interface {
-		CloseRead() error
-		CloseWrite() error
-	}
-	hc, ok := c.(halfCloser)
-	if !ok {
-		return ErrNotStream
-	}
-	switch how {
-	case "r":
-		return hc.CloseRead()
-	case "w":
-		return hc.CloseWrite()
-	case "rw":
-		if err := hc.CloseWrite(); err != nil {
-			return err
-		}
-		return hc.CloseRead()
-	}
-	return fmt.Errorf("shutdown: how must be \"r\", \"w\" or \"rw\", not %q", how)
 }

@@ -378,6 +378,13 @@ func (s *Sched) Switches() (switches uint64, holder *G) {
 	return s.switches, s.holder
 }
 
+// ReadyCount is how many Gs wait for their turn.
+func (s *Sched) ReadyCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ready.len
+}
+
 // Quiet reports whether every G waits and nothing known is about to wake
 // one: the interpreter is free, none is ready, and no outside wait's probe
 // says it is ending.

@@ -1,0 +1,302 @@
+package netio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"time"
+)
+
+// maxDirectRead caps what recv(n) reads at once: recv returns "up to n".
+const maxDirectRead = 1 << 20
+
+// DefaultRecvUntilMax is recv_until's default bound: 64 KiB.
+const DefaultRecvUntilMax = 64 << 10
+
+// Recv is Python's recv(n): up to n bytes, an empty slice at EOF. Buffered
+// bytes (left by recv_until, recv_exactly or a framed read) come first;
+// otherwise it makes one read of at most n bytes from the connection, so
+// recv(8) really reads 8 bytes at a time. On a datagram socket it returns
+// one datagram, cut to n bytes.
+func (s *Socket) Recv(w Waiter, n int) ([]byte, error) {
+	if s.typ == SOCK_DGRAM {
+		p, _, err := s.RecvFrom(w, n)
+		return p, err
+	}
+	st, err := s.stream()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.rd.acquire(w, "recv"); err != nil {
+		return nil, err
+	}
+	defer s.rd.release()
+	if s.rb.Len() > 0 {
+		return s.rb.Take(min(n, s.rb.Len())), nil
+	}
+	if s.eof || n == 0 {
+		return []byte{}, nil
+	}
+	p := make([]byte, min(n, maxDirectRead))
+	deadline := s.deadline(w)
+	for {
+		k, err := 0, errWouldBlock
+		if !s.drained || s.nonBlocking() {
+			k, err = st.tryRead(p)
+		}
+		if err == errWouldBlock {
+			if s.nonBlocking() {
+				if err := s.flushNow(w, st); err != nil {
+					return nil, err
+				}
+				return nil, ErrTimeout
+			}
+			if err = s.flush(w, st); err != nil {
+				return nil, err
+			}
+			k, err = st.waitRead(w, "recv", deadline, p)
+			if k == 0 && err == nil {
+				s.drained = false // in-process: readable now
+				continue
+			}
+		}
+		s.observe(Recv, p[:k])
+		s.drained = k < len(p)
+		switch {
+		case k > 0:
+			return p[:k], nil
+		case errors.Is(err, io.EOF):
+			s.eof = true
+			return []byte{}, nil
+		}
+		return nil, s.ioError(w, err)
+	}
+}
+
+// fill reads once into the buffer, waiting through w when nothing is
+// ready: nil when bytes arrived or the stream ended (s.eof). The caller
+// holds the read slot. A read is tried without waiting first only when
+// the last one filled its buffer (more is probably there) or the socket is
+// non-blocking; a wait begins by writing deferred output.
+func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.Time) error {
+	if s.eof {
+		return nil
+	}
+	p := s.rb.space(want)
+	k, err := 0, errWouldBlock
+	if !s.drained || s.nonBlocking() {
+		k, err = st.tryRead(p)
+	}
+	switch {
+	case err == errWouldBlock && s.nonBlocking():
+		if err := s.flushNow(w, st); err != nil {
+			return err
+		}
+		return ErrTimeout
+	case err == errWouldBlock:
+		if err := s.flush(w, st); err != nil {
+			return err
+		}
+		k, err = st.waitRead(w, what, deadline, p)
+		if k == 0 && err == nil { // in-process: readable now
+			if k, err = st.tryRead(p); err == errWouldBlock {
+				return nil
+			}
+		}
+	default:
+		w.Fair()
+	}
+	s.observe(Recv, p[:k])
+	s.rb.commit(k, len(p))
+	s.drained = k < len(p)
+	switch {
+	case k > 0:
+		return nil
+	case errors.Is(err, io.EOF):
+		s.eof = true
+		return nil
+	}
+	return s.ioError(w, err)
+}
+
+// receive is the shape of every buffered receive: with the read slot held
+// it fills the buffer until ready says done, then takes the result with
+// take; on failure it hands over partial (see partialOn).
+func (s *Socket) receive(w Waiter, what string, want func() int, ready func(buf []byte, eof bool) (bool, error), take func() []byte) (data, partial []byte, err error) {
+	st, err := s.stream()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.rd.acquire(w, what); err != nil {
+		return nil, nil, err
+	}
+	defer s.rd.release()
+	deadline := s.deadline(w) // every wait of the call shares it
+	for {
+		done, err := ready(s.rb.Bytes(), s.eof)
+		if err != nil {
+			return nil, s.partialOn(err), err
+		}
+		if done {
+			return take(), nil, nil
+		}
+		if s.eof {
+			return nil, s.partialOn(ErrClosed), ErrClosed
+		}
+		if err := s.fill(w, st, what, want(), deadline); err != nil {
+			return nil, s.partialOn(err), err
+		}
+	}
+}
+
+// partialOn hands over what is buffered when a receive fails: after EOF
+// every byte left (consumed: nothing more will come); after a timeout or
+// another error a copy, the bytes staying buffered for the next call.
+func (s *Socket) partialOn(err error) []byte {
+	if errors.Is(err, ErrClosed) {
+		return s.rb.Take(s.rb.Len())
+	}
+	return bytes.Clone(s.rb.Bytes())
+}
+
+// RecvExactly returns exactly n bytes, or fails with the bytes so far as
+// partial (see partialOn).
+func (s *Socket) RecvExactly(w Waiter, n int) (data, partial []byte, err error) {
+	return s.receive(w, "recv_exactly",
+		func() int { return n - s.rb.Len() },
+		func(buf []byte, _ bool) (bool, error) { return len(buf) >= n, nil },
+		func() []byte { return s.rb.Take(n) })
+}
+
+// RecvUntil returns the bytes before the next delim and consumes the
+// delimiter too. At most max bytes (the delimiter included) are scanned;
+// past that it fails with ErrTooLong, the bytes staying buffered.
+func (s *Socket) RecvUntil(w Waiter, delim []byte, max int) (data, partial []byte, err error) {
+	found, scanned := -1, 0
+	return s.receive(w, "recv_until",
+		func() int { return minReadSize },
+		func(buf []byte, _ bool) (bool, error) {
+			if i := bytes.Index(buf[scanned:], delim); i >= 0 && scanned+i+len(delim) <= max {
+				found = scanned + i
+				return true, nil
+			}
+			if len(buf) >= max {
+				return false, ErrTooLong
+			}
+			scanned = max0(len(buf) - len(delim) + 1)
+			return false, nil
+		},
+		func() []byte {
+			data := s.rb.Take(found)
+			s.rb.Consume(len(delim))
+			return data
+		})
+}
+
+func max0(n int) int {
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+// Decoder finds one frame at the start of buf: (used, msg, nil) for a frame,
+// (0, nil, nil) when it needs more bytes, or an error for bad input. It is
+// framing.Codec's Decode.
+type Decoder func(buf []byte) (used int, msg []byte, err error)
+
+// RecvFrame reads until dec finds a whole frame and returns its payload;
+// the bytes after it stay buffered. A frame already buffered costs no
+// system call and no wait. A decode error (bad header, frame too large) is
+// returned as is, the bytes staying buffered.
+func (s *Socket) RecvFrame(w Waiter, dec Decoder) (msg, partial []byte, err error) {
+	var used int
+	var frame []byte
+	return s.receive(w, "recv frame",
+		func() int { return minReadSize },
+		func(buf []byte, _ bool) (bool, error) {
+			if len(buf) == 0 {
+				return false, nil
+			}
+			var derr error
+			used, frame, derr = dec(buf)
+			return used > 0, derr
+		},
+		func() []byte {
+			msg := bytes.Clone(frame)
+			s.rb.Consume(used)
+			return msg
+		})
+}
+
+// Peek returns up to n buffered bytes without consuming them, reading
+// (and waiting) first when nothing is buffered; at EOF it returns an
+// empty slice.
+func (s *Socket) Peek(w Waiter, n int) ([]byte, error) {
+	data, _, err := s.receive(w, "peek",
+		func() int { return minReadSize },
+		func(buf []byte, eof bool) (bool, error) { return len(buf) > 0 || eof, nil },
+		func() []byte { return bytes.Clone(s.rb.Bytes()[:min(n, s.rb.Len())]) })
+	if errors.Is(err, ErrClosed) && !s.Closed() {
+		return []byte{}, nil
+	}
+	return data, err
+}
+
+// Unread puts p back in front of the buffered bytes: the next receive of
+// any kind returns them first.
+func (s *Socket) Unread(w Waiter, p []byte) error {
+	if _, err := s.stream(); err != nil {
+		return err
+	}
+	if err := s.rd.acquire(w, "unread"); err != nil {
+		return err
+	}
+	defer s.rd.release()
+	s.rb.Unread(p)
+	return nil
+}
+
+// Buffered runs fn over the bytes already buffered, with the read slot
+// held, without waiting: fn returns how many to consume. ok is false when
+// another reader holds the socket. Frame decoders written in Lua read
+// through it.
+func (s *Socket) Buffered(fn func(buf []byte, eof bool) (consume int)) (ok bool) {
+	if !s.rd.tryAcquire() {
+		return false
+	}
+	defer s.rd.release()
+	n := fn(s.rb.Bytes(), s.eof)
+	s.rb.Consume(min(n, s.rb.Len()))
+	return true
+}
+
+// ReadMore reads once into the buffer, waiting until some bytes arrive;
+// at EOF it returns ErrClosed. limit bounds the buffer: with limit or more
+// bytes buffered it returns ErrTooLong at once. It waits for the read slot
+// if another reader has it.
+func (s *Socket) ReadMore(w Waiter, limit int) error {
+	st, err := s.stream()
+	if err != nil {
+		return err
+	}
+	if err := s.rd.acquire(w, "recv frame"); err != nil {
+		return err
+	}
+	defer s.rd.release()
+	start := s.rb.Len()
+	deadline := s.deadline(w)
+	for {
+		switch {
+		case s.rb.Len() > start:
+			return nil
+		case s.rb.Len() >= limit:
+			return ErrTooLong
+		case s.eof:
+			return ErrClosed
+		}
+		if err := s.fill(w, st, "recv frame", minReadSize, deadline); err != nil {
+			return err
+		}
+	}
+}
