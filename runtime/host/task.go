@@ -35,13 +35,13 @@ type Task struct {
 
 	// Touched only by the holder of the interpreter:
 	beforeWait map[any]func(L *lua.LState) // flushes to run before it next waits
-	waitOrder  []any                             // their keys, in the order registered
-	joiners    []*sched.Parker                   // tasks waiting for it to end
-	collected  bool                              // a join (or wait) took its result
-	unjoined   []*Task                           // tasks it started that failed as they started
-	held       []holding                         // what it holds (locks), to let go of at its end
-	ended      bool                              // finish ran
-	turns      int                               // socket calls done without waiting, in a row (Fair)
+	waitOrder  []any                       // their keys, in the order registered
+	joiners    []*sched.Parker             // tasks waiting for it to end
+	collected  bool                        // a join (or wait) took its result
+	unjoined   []*Task                     // tasks it started that failed as they started
+	held       []holding                   // what it holds (locks), to let go of at its end
+	ended      bool                        // finish ran
+	turns      int                         // socket calls done without waiting, in a row (Fair)
 
 	owned map[*Resource]struct{} // guarded by host.state
 

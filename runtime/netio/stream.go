@@ -72,7 +72,7 @@ func newRealStream(c net.Conn) (*realStream, error) {
 	return r, nil
 }
 
-func (r *realStream) netConn() net.Conn     { return r.c }
+func (r *realStream) netConn() net.Conn    { return r.c }
 func (r *realStream) localAddr() net.Addr  { return r.c.LocalAddr() }
 func (r *realStream) remoteAddr() net.Addr { return r.c.RemoteAddr() }
 func (r *realStream) close() error         { return r.c.Close() }
