@@ -187,7 +187,7 @@ func list(out io.Writer) int {
 // runScript runs a file, a bundled script or a chunk until every task it
 // started has finished.
 func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
-	h, err := lualib.NewHost(host.Options{Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen})
+	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
@@ -284,7 +284,7 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		history = repl.DefaultHistoryFile()
 	}
 	r := repl.New(repl.Config{In: stdio.In, Out: stdio.Out, Err: stdio.Err, Terminal: terminal, HistoryFile: history, Startup: startup})
-	h, err := lualib.NewHost(host.Options{Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen})
+	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError

@@ -70,7 +70,7 @@ func (tr *transcript) waitFor(t *testing.T, want string, n int) {
 // scripts, shut down at the end of the test.
 func newSessionHost(t *testing.T, r *REPL, onListen func(net.Addr)) *host.Host {
 	t.Helper()
-	h, err := lualib.NewHost(host.Options{Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: onListen})
+	h, err := lualib.NewHost(host.Options{Stdin: r.cfg.In, Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: onListen})
 	if err != nil {
 		t.Fatal(err)
 	}

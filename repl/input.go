@@ -4,10 +4,12 @@ package repl
 // from a terminal (liner; terminal.go).
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"io"
 	"strings"
+
+	"netplay/runtime/host"
 )
 
 // errPromptInterrupted: Ctrl-C was pressed at the prompt.
@@ -26,24 +28,27 @@ type lineReader interface {
 }
 
 // pipeReader reads plain lines, so sessions can be driven by a program and
-// their output diffed.
+// their output diffed. It reads the host's standard input, which io.read
+// in an entry shares: an entry that reads a line gets the next line of the
+// session.
 type pipeReader struct {
-	r *bufio.Reader
+	in  *host.Stdin
+	ctx context.Context // ends a read when the session ends
 	// echo, if set, hears each line with its prompt, so a transcript reads
 	// like the session at a terminal.
 	echo io.Writer
 }
 
-func newPipeReader(in io.Reader, echo io.Writer) *pipeReader {
-	return &pipeReader{r: bufio.NewReader(in), echo: echo}
+func newPipeReader(ctx context.Context, in *host.Stdin, echo io.Writer) *pipeReader {
+	return &pipeReader{in: in, ctx: ctx, echo: echo}
 }
 
 func (p *pipeReader) readLine(prompt string) (string, error) {
-	line, err := p.r.ReadString('\n')
-	if err != nil && (err != io.EOF || line == "") {
+	line, err := p.in.ReadLine(p.ctx, false)
+	if err != nil {
 		return "", err
 	}
-	line = strings.TrimRight(line, "\r\n")
+	line = strings.TrimRight(line, "\r")
 	if p.echo != nil {
 		io.WriteString(p.echo, prompt+line+"\n")
 	}

@@ -120,8 +120,11 @@ func (r *REPL) Stderr() io.Writer { return r.stderr }
 func (r *REPL) Run(ctx context.Context, h *host.Host) int {
 	r.h = h
 	r.install()
-	r.input = r.openInput()
+	inputCtx, stopInput := context.WithCancel(ctx)
+	defer stopInput()
+	r.input = r.openInput(inputCtx)
 	status := r.session(ctx)
+	stopInput()
 	r.input.close()
 	h.Shutdown(shutdownGrace)
 	return status
@@ -141,7 +144,7 @@ func (r *REPL) install() {
 
 // openInput returns the line reader: liner on a terminal, plain lines
 // otherwise.
-func (r *REPL) openInput() lineReader {
+func (r *REPL) openInput(ctx context.Context) lineReader {
 	if r.cfg.Terminal {
 		io.WriteString(r.stdout, banner)
 		return newTermReader(r.screen, r.cfg.HistoryFile, r.complete)
@@ -150,7 +153,7 @@ func (r *REPL) openInput() lineReader {
 	if r.cfg.Echo {
 		echo = r.stdout
 	}
-	return newPipeReader(r.cfg.In, echo)
+	return newPipeReader(ctx, r.h.Stdin(), echo)
 }
 
 // session is the read-eval-print loop.
@@ -161,6 +164,7 @@ func (r *REPL) session(ctx context.Context) int {
 		}
 	}
 	for {
+		r.settle(ctx)
 		e, err := r.readEntry(ctx)
 		var exit exitRequest
 		switch {
@@ -174,7 +178,9 @@ func (r *REPL) session(ctx context.Context) int {
 		case ctx.Err() != nil:
 			return exitInterrupted
 		case errors.Is(err, errPromptInterrupted):
-			fmt.Fprintln(r.stderr, leaveHint)
+			if !r.stopBusyTask() {
+				fmt.Fprintln(r.stderr, leaveHint)
+			}
 			continue
 		case err != nil:
 			fmt.Fprintf(r.stderr, "netplay: reading input: %v\n", err)
@@ -184,6 +190,33 @@ func (r *REPL) session(ctx context.Context) int {
 			return status
 		}
 	}
+}
+
+// settleTime bounds how long the REPL waits, before it reads the next
+// line, for the tasks to settle: a task that never waits, or one that
+// yields forever, must not keep the prompt away.
+const settleTime = time.Second
+
+// settle waits until every task that can run has reached a wait (what a
+// server prints when an entry connects to it comes before the next
+// prompt, the same on every run), for at most settleTime.
+func (r *REPL) settle(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, settleTime)
+	defer cancel()
+	r.h.WaitQuiet(ctx)
+}
+
+// stopBusyTask cancels the task that holds the interpreter if it has kept
+// it for a while without waiting (Ctrl-C at the prompt then stops it, as
+// the busy-task warning says); it reports whether there was one.
+func (r *REPL) stopBusyTask() bool {
+	t := r.h.BusyTask()
+	if t == nil {
+		return false
+	}
+	t.Cancel()
+	fmt.Fprintf(r.stderr, "%s cancelled\n", t)
+	return true
 }
 
 // entry is what the user entered: a command, or compiled Lua (fn), or

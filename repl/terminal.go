@@ -40,16 +40,24 @@ type termReader struct {
 	st          *liner.State
 	screen      *screen
 	historyFile string
+	// cooked is the terminal's own mode (echo, line editing by the
+	// terminal, Ctrl-C as SIGINT), which entries run in, so io.read in
+	// an entry reads a line as any program would; editing is liner's
+	// mode, which prompts run in.
+	cooked, editing liner.ModeApplier
 }
 
 // newTermReader puts the terminal in liner's mode and loads the history.
 // complete completes the word before the cursor.
 func newTermReader(scr *screen, historyFile string, complete liner.WordCompleter) *termReader {
+	cooked, _ := liner.TerminalMode()
 	st := liner.NewLiner()
+	editing, _ := liner.TerminalMode()
 	st.SetCtrlCAborts(true)
 	st.SetTabCompletionStyle(liner.TabPrints)
 	st.SetWordCompleter(complete)
-	t := &termReader{st: st, screen: scr, historyFile: historyFile}
+	t := &termReader{st: st, screen: scr, historyFile: historyFile, cooked: cooked, editing: editing}
+	t.apply(t.cooked)
 	if historyFile != "" {
 		if f, err := os.Open(historyFile); err == nil {
 			st.ReadHistory(f)
@@ -60,9 +68,11 @@ func newTermReader(scr *screen, historyFile string, complete liner.WordCompleter
 }
 
 func (t *termReader) readLine(prompt string) (string, error) {
+	t.apply(t.editing)
 	t.screen.setPrompting(true)
 	line, err := t.st.Prompt(prompt)
 	t.screen.setPrompting(false)
+	t.apply(t.cooked)
 	if errors.Is(err, liner.ErrPromptAborted) {
 		return "", errPromptInterrupted
 	}
@@ -71,6 +81,13 @@ func (t *termReader) readLine(prompt string) (string, error) {
 
 func (t *termReader) addHistory(line string) {
 	t.st.AppendHistory(line)
+}
+
+// apply sets the terminal's mode, when it is known.
+func (t *termReader) apply(m liner.ModeApplier) {
+	if m != nil {
+		m.ApplyMode()
+	}
 }
 
 // close writes the history file and restores the terminal.

@@ -4,6 +4,7 @@ package repl
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,4 +250,53 @@ func TestTerminalSession(t *testing.T) {
 			}
 		}
 	})
+}
+
+// io.read in an entry reads a line as any program does (echo, Enter),
+// waits only in its task (a ticker goes on), stops at Ctrl-C, and SIGTERM
+// during it ends the session at once with the terminal given back.
+func TestTerminalReadsALineInAnEntry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	c := startConsole(t, t.TempDir())
+	c.expect(t, freshPrompt)
+	c.typeKeys(t, "every(0.02, function() ticks = (ticks or 0) + 1 end)"+keyEnter)
+	c.expect(t, freshPrompt)
+
+	c.typeKeys(t, `print("reading") line = io.read()`+keyEnter)
+	c.expect(t, "reading\r\n")
+	c.typeKeys(t, "a = ticks"+keyEnter) // typed while the entry reads
+	c.expect(t, "a = ticks\r\n> ")      // echoed by the terminal, then the prompt
+	c.typeKeys(t, "sleep(0.1)"+keyEnter)
+	c.expect(t, freshPrompt)
+	c.typeKeys(t, `line, ticks > 1`+keyEnter)
+	c.expect(t, `"a = ticks", true`)
+	c.expect(t, freshPrompt)
+
+	c.typeKeys(t, `print("reading") io.read()`+keyEnter)
+	c.expect(t, "reading\r\n")
+	c.typeKeys(t, keyCtrlC)
+	c.expect(t, "interrupted")
+	c.expect(t, freshPrompt)
+
+	c.typeKeys(t, `print("reading") io.read()`+keyEnter)
+	c.expect(t, "reading\r\n")
+	start := time.Now()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-c.exited:
+		c.exited <- err
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Fatalf("netplay ended with %v, want status 130", err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("SIGTERM took %v, want under a second", d)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("netplay did not exit after SIGTERM")
+	}
 }

@@ -1,7 +1,6 @@
 package repl
 
 import (
-	"fmt"
 	"net"
 	"regexp"
 	"strings"
@@ -69,49 +68,74 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// The tutorial (:help tutorial, the README's section) runs as written: its
-// examples are typed into one session, with free ports for 5000 and 5001
-// and the time server ticking every 0.05 s instead of 3, and each line
-// prints what the tutorial shows (ports and times masked). Left out: the
-// example that needs Ctrl-C and the one whose task prints in the
-// background (both are what the pty test shows), and the servers' own
-// "connection from" lines, which come from another task at their own
-// moment.
-func TestTutorialRunsAsWritten(t *testing.T) {
+// tutorialSession types the tutorial's examples into one piped session,
+// with free ports for 5000 and 5001 and the time server ticking every
+// 0.05 s instead of 3, and returns the transcript (ports and times masked)
+// and what the tutorial shows for it. Left out: the example that needs
+// Ctrl-C and the one whose task prints in the background (both are what
+// the pty test shows).
+func tutorialSession(t *testing.T) (got, want string) {
+	t.Helper()
 	blocks := tutorialBlocks(tutorialText)
 	if len(blocks) < 6 {
 		t.Fatalf("the tutorial has %d example sessions", len(blocks))
 	}
 	ports := strings.NewReplacer(":5000", ":"+freePort(t), ":5001", ":"+freePort(t), `"3")`, `"0.05")`)
-	var input strings.Builder
-	var want []string
+	var input, expected strings.Builder
 	for _, b := range blocks {
 		if strings.Contains(strings.Join(b.inputs, "\n"), "Ctrl-C") || strings.Contains(strings.Join(flatten(b.outputs), "\n"), "got: ") {
 			continue
 		}
 		for i, in := range b.inputs {
-			typed := []string{ports.Replace(in)}
-			if m := spawnedServer.FindStringSubmatch(in); m != nil {
-				// A person types slower than the server starts: wait for it.
-				typed = append(typed, fmt.Sprintf(`while %s:status() ~= "waiting: accept" do sleep(0.001) end`, m[1]))
-			}
-			for _, line := range typed {
-				input.WriteString(line + "\n")
-				want = append(want, "> "+maskTutorial(line)+"\n")
-			}
+			line := ports.Replace(in)
+			input.WriteString(line + "\n")
+			expected.WriteString("> " + maskTutorial(line) + "\n")
 			for _, out := range b.outputs[i] {
-				if !strings.HasPrefix(out, "connection from ") {
-					want = append(want, maskTutorial(out)+"\n")
-				}
+				expected.WriteString(maskTutorial(out) + "\n")
 			}
 		}
 	}
-	got, status := runPiped(t, input.String())
+	out, status := runPiped(t, input.String())
 	if status != 0 {
 		t.Fatalf("status %d", status)
 	}
-	if got := withoutLines(maskTutorial(got), "connection from "); got != strings.Join(want, "") {
-		t.Fatalf("the tutorial's examples print otherwise:\n--- got:\n%s\n--- the tutorial:\n%s", got, strings.Join(want, ""))
+	return maskTutorial(out), expected.String()
+}
+
+// The tutorial (:help tutorial, the README's section) runs as written,
+// the servers' own lines where it shows them: a task spawned at the
+// prompt runs until it waits before the prompt comes back, and the REPL
+// reads the next line only once every task that can run has waited.
+func TestTutorialRunsAsWritten(t *testing.T) {
+	got, want := tutorialSession(t)
+	if got != want {
+		t.Fatalf("the tutorial's examples print otherwise:\n--- got:\n%s\n--- the tutorial:\n%s", got, want)
+	}
+}
+
+// The same piped session gives the same output every run: no race
+// between a server spawned at the prompt and the next line's connect, or
+// between what the server prints and the next prompt.
+func TestTutorialSessionIsTheSameEveryRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50 sessions")
+	}
+	const runs, together = 50, 5
+	results := make(chan string, runs)
+	sem := make(chan struct{}, together)
+	for range runs {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			got, _ := tutorialSession(t)
+			results <- got
+		}()
+	}
+	first := <-results
+	for i := 1; i < runs; i++ {
+		if got := <-results; got != first {
+			t.Fatalf("run %d printed otherwise:\n--- got:\n%s\n--- first run:\n%s", i+1, got, first)
+		}
 	}
 }
 

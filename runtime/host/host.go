@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,7 @@ type Module struct {
 
 // Options configure a Host. Zero values give sensible defaults.
 type Options struct {
+	Stdin  io.Reader // io.read and io.lines; default: nothing (end of input)
 	Stdout io.Writer // print and io.write; default io.Discard
 	Stderr io.Writer // task errors; default io.Discard
 	// Clock is the host's one clock (default the real one); a
@@ -64,6 +66,7 @@ type Host struct {
 	L     *lua.LState
 	opts  Options
 	sched *sched.Sched
+	stdin *Stdin
 
 	// current is the task holding the interpreter; only read or written by
 	// the holder.
@@ -83,7 +86,8 @@ type Host struct {
 	running   sync.WaitGroup
 
 	trace    atomic.Pointer[netio.Tap]
-	watchdog chan struct{} // closed to stop the busy-task watchdog
+	busy     atomic.Pointer[Task] // a task that keeps the interpreter too long
+	watchdog chan struct{}        // closed to stop the busy-task watchdog
 	stopOnce sync.Once
 }
 
@@ -92,6 +96,9 @@ const hostKey = "netplay.host"
 
 // New creates a Host with a fresh Lua state and the standard libraries open.
 func New(opts Options) *Host {
+	if opts.Stdin == nil {
+		opts.Stdin = strings.NewReader("")
+	}
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
@@ -118,6 +125,7 @@ func New(opts Options) *Host {
 		tasks:     make(map[int]*Task),
 		resources: make(map[*Resource]struct{}),
 		watchdog:  make(chan struct{}),
+		stdin:     NewStdin(opts.Stdin),
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	ud := L.NewUserData()
@@ -152,6 +160,9 @@ func Of(L *lua.LState) *Host {
 	}
 	return ud.Value.(*Host)
 }
+
+// Stdin is the input io.read reads (the REPL on a pipe reads it too).
+func (h *Host) Stdin() *Stdin { return h.stdin }
 
 // Stdout is where print writes.
 func (h *Host) Stdout() io.Writer { return h.opts.Stdout }
@@ -270,7 +281,7 @@ func (h *Host) Wait(ctx context.Context) error {
 // its next line only then, so what tasks print in answer to an entry comes
 // before the next prompt.
 func (h *Host) WaitQuiet(ctx context.Context) error {
-	return h.sched.WaitQuiet(ctx, time.Millisecond)
+	return h.sched.WaitQuiet(ctx, time.Millisecond, func() bool { return !netio.LocalInFlight() })
 }
 
 // Shutdown cancels every task, closes every resource and waits up to

@@ -87,14 +87,31 @@ func (h *Host) watchBusyTasks(after time.Duration) {
 		switches, holder := h.sched.Switches()
 		if holder == nil || holder != lastHolder || switches != last {
 			last, lastHolder, held, warned = switches, holder, 0, false
+			h.busy.Store(nil)
 			continue
 		}
 		held += after / 4
 		if held >= after && !warned {
 			if t, ok := holder.Tag.(*Task); ok {
 				t.warn.Store(true)
+				h.busy.Store(t)
 			}
 			warned = true
 		}
+	}
+}
+
+// BusyTask is the task the watchdog found keeping the interpreter without
+// waiting, or nil.
+func (h *Host) BusyTask() *Task {
+	t := h.busy.Load()
+	if t == nil {
+		return nil
+	}
+	select {
+	case <-t.done:
+		return nil
+	default:
+		return t
 	}
 }

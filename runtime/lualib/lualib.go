@@ -44,6 +44,13 @@ func NewHost(opts host.Options) (*host.Host, error) {
 		h.Close()
 		return nil, err
 	}
+	OpenStdio(h.L)
+	// gopher-lua's channel module waits holding the interpreter (every
+	// task froze on ch:receive()); sync.queue does its job.
+	h.L.SetGlobal("channel", lua.LNil)
+	if loaded, ok := h.L.GetField(h.L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
+		loaded.RawSetString("channel", lua.LNil)
+	}
 	return h, nil
 }
 

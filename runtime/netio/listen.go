@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -50,9 +51,13 @@ func (realNetwork) listen(network, addr string) (listener, error) {
 func (realNetwork) dial(w Waiter, network, addr string, local net.Addr, deadline time.Time) (stream, error) {
 	var c net.Conn
 	var err error
+	target := localTarget(network, addr)
 	werr := w.Outside("connect "+addr, nil, func(ctx context.Context) error {
 		d := net.Dialer{LocalAddr: local, Deadline: deadline}
 		c, err = d.DialContext(ctx, network, addr)
+		if err == nil && target != nil {
+			target.dialed.Add(1)
+		}
 		return nil
 	})
 	switch {
@@ -94,22 +99,34 @@ func (realNetwork) dialPacket(network, addr string, local net.Addr) (packetConn,
 
 // realListener is a listening socket of the operating system's.
 type realListener struct {
-	ln net.Listener
-	fd int
+	ln       net.Listener
+	fd       int
+	closing  context.Context // done when the listener closes: ends waits
+	shut     context.CancelFunc
+	ending   atomic.Bool  // an accept's wait is over: it is taking a connection
+	key      string       // its address in the registry of local.go
+	accepted atomic.Int64 // connections accepted
+	dialed   atomic.Int64 // connections made to it by this process
 }
 
 func newRealListener(ln net.Listener) (*realListener, error) {
 	r := &realListener{ln: ln, fd: -1}
+	r.closing, r.shut = context.WithCancel(context.Background())
 	if sc, ok := ln.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			rc.Control(func(fd uintptr) { r.fd = int(fd) })
 		}
 	}
+	r.register()
 	return r, nil
 }
 
 func (r *realListener) addr() net.Addr { return r.ln.Addr() }
-func (r *realListener) close() error   { return r.ln.Close() }
+func (r *realListener) close() error {
+	r.unregister()
+	r.shut()
+	return r.ln.Close()
+}
 
 func (r *realListener) accept(w Waiter, deadline time.Time, nonBlocking bool) (stream, error) {
 	if nonBlocking && !pollIn(r.fd) {
@@ -117,16 +134,33 @@ func (r *realListener) accept(w Waiter, deadline time.Time, nonBlocking bool) (s
 	}
 	var c net.Conn
 	var err error
-	werr := w.Outside("accept", func() bool { return pollIn(r.fd) }, func(ctx context.Context) error {
+	// The probe: a connection is queued, or the wait is over and the
+	// accept is taking it (ending is set before the queue empties).
+	probe := func() bool { return pollIn(r.fd) || r.ending.Load() }
+	werr := w.Outside("accept", probe, func(ctx context.Context) error {
 		dl, ok := r.ln.(interface{ SetDeadline(time.Time) error })
 		if !ok {
 			return fmt.Errorf("listener %T has no deadline", r.ln)
+		}
+		if r.fd >= 0 {
+			wctx, stop := context.WithCancel(ctx)
+			defer stop()
+			unhook := context.AfterFunc(r.closing, stop) // a close ends the wait
+			defer unhook()
+			if err = WaitReadable(wctx, r.fd, deadline); err != nil {
+				if r.closing.Err() != nil {
+					err = net.ErrClosed
+				}
+				return nil
+			}
+			r.ending.Store(true)
 		}
 		stop := watch(ctx, deadline, dl.SetDeadline)
 		defer stop()
 		c, err = r.ln.Accept()
 		return nil
 	})
+	r.ending.Store(false)
 	if werr != nil {
 		if c != nil {
 			c.Close() // accepted just as the task was cancelled
@@ -136,6 +170,7 @@ func (r *realListener) accept(w Waiter, deadline time.Time, nonBlocking bool) (s
 	if err != nil {
 		return nil, err
 	}
+	r.accepted.Add(1)
 	st, err := newRealStream(c)
 	if err != nil {
 		c.Close()

@@ -55,6 +55,11 @@ type realStream struct {
 	// ending is set while a wait's read or write is under way: the wait is
 	// about to end (the REPL's quiet check looks at it).
 	ending atomic.Bool
+	// For connections whose peer may be in this process (local.go):
+	local    bool         // the peer's address is a loopback or Unix one
+	key      string       // our address in the registry
+	sent     atomic.Int64 // bytes written
+	consumed atomic.Int64 // bytes read
 }
 
 // newRealStream wraps c, which must be a *net.TCPConn or *net.UnixConn.
@@ -69,13 +74,33 @@ func newRealStream(c net.Conn) (*realStream, error) {
 	}
 	r := &realStream{c: c, rc: rc, fd: -1}
 	rc.Control(func(fd uintptr) { r.fd = int(fd) })
+	if isLocalAddr(c.RemoteAddr()) {
+		r.local = true
+		r.register()
+	}
 	return r, nil
+}
+
+// isLocalAddr reports whether a peer at a may be in this process.
+func isLocalAddr(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
 }
 
 func (r *realStream) netConn() net.Conn    { return r.c }
 func (r *realStream) localAddr() net.Addr  { return r.c.LocalAddr() }
 func (r *realStream) remoteAddr() net.Addr { return r.c.RemoteAddr() }
-func (r *realStream) close() error         { return r.c.Close() }
+func (r *realStream) close() error {
+	if r.local {
+		r.unregister()
+	}
+	return r.c.Close()
+}
 
 // readFD makes one read system call: EAGAIN is errWouldBlock, 0 bytes is
 // io.EOF.
@@ -115,6 +140,7 @@ func writeFD(fd uintptr, p []byte) (int, error) {
 func (r *realStream) tryRead(p []byte) (n int, err error) {
 	cerr := r.rc.Read(func(fd uintptr) bool {
 		n, err = readFD(fd, p)
+		r.consumed.Add(int64(n))
 		return true
 	})
 	if cerr != nil {
@@ -126,6 +152,7 @@ func (r *realStream) tryRead(p []byte) (n int, err error) {
 func (r *realStream) tryWrite(p []byte) (n int, err error) {
 	cerr := r.rc.Write(func(fd uintptr) bool {
 		n, err = writeFD(fd, p)
+		r.sent.Add(int64(n))
 		return true
 	})
 	if cerr != nil {
@@ -141,6 +168,7 @@ func (r *realStream) waitRead(w Waiter, what string, deadline time.Time, p []byt
 		cerr := r.rc.Read(func(fd uintptr) bool {
 			r.ending.Store(true)
 			n, err = readFD(fd, p)
+			r.consumed.Add(int64(n))
 			if err == errWouldBlock {
 				r.ending.Store(false)
 				return false
@@ -167,6 +195,7 @@ func (r *realStream) waitWrite(w Waiter, deadline time.Time, p []byte) (n int, e
 			for n < len(p) {
 				k, e := writeFD(fd, p[n:])
 				n += k
+				r.sent.Add(int64(k))
 				if e == errWouldBlock {
 					return false
 				}
@@ -229,7 +258,7 @@ func (r *realStream) reset() error {
 	if tc, ok := r.c.(*net.TCPConn); ok {
 		tc.SetLinger(0)
 	}
-	return r.c.Close()
+	return r.close()
 }
 
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked call.

@@ -406,13 +406,14 @@ func (s *Sched) quietLocked() bool {
 	return true
 }
 
-// WaitQuiet returns once Quiet holds, or when ctx is done (its error).
-// Outside waits are probed again every poll, since the outside world
-// does not tell the scheduler when it acts.
-func (s *Sched) WaitQuiet(ctx context.Context, poll time.Duration) error {
+// WaitQuiet returns once Quiet holds and idle (when not nil) reports
+// nothing else on its way, or when ctx is done (its error). Outside waits
+// are probed again every poll, since the outside world does not tell the
+// scheduler when it acts.
+func (s *Sched) WaitQuiet(ctx context.Context, poll time.Duration, idle func() bool) error {
 	for {
 		s.mu.Lock()
-		if s.quietLocked() {
+		if s.quietLocked() && (idle == nil || idle()) {
 			s.mu.Unlock()
 			return nil
 		}

@@ -352,13 +352,13 @@ func TestQuietWaitsForReadyGsAndProbes(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := s.WaitQuiet(ctx, time.Millisecond); err == nil {
+	if err := s.WaitQuiet(ctx, time.Millisecond, nil); err == nil {
 		t.Fatal("quiet while a probe says its wait is ending")
 	}
 	ready.Unlock()
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel2()
-	if err := s.WaitQuiet(ctx2, time.Millisecond); err != nil {
+	if err := s.WaitQuiet(ctx2, time.Millisecond, nil); err != nil {
 		t.Fatal(err)
 	}
 	close(back)
