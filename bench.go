@@ -263,8 +263,8 @@ func progressLine(p loadgen.Progress) string {
 	if p.Warmup {
 		phase = " warm-up"
 	}
-	return fmt.Sprintf("%6.1fs%s  %s msgs/s  %.1f MB/s  %s counted  errors %d  mismatches %d",
-		p.Elapsed.Seconds(), phase, group(int64(p.MsgsPerSec+0.5)), p.MBPerSec, group(p.Messages), p.Errors, p.Mismatches)
+	return fmt.Sprintf("%6.1fs%s  %s msgs/s  %.1f MB/s  errors %d  mismatches %d",
+		p.Elapsed.Seconds(), phase, group(int64(p.MsgsPerSec+0.5)), p.MBPerSec, p.Errors, p.Mismatches)
 }
 
 // writeReport prints the figures of a run for a person.
@@ -287,6 +287,13 @@ func writeReport(out io.Writer, r *loadgen.Result) {
 	fmt.Fprintf(out, "  messages    %s in %.2fs: %s msgs/s\n", group(r.Messages), r.ElapsedS, group(int64(r.MsgsPerSec+0.5)))
 	fmt.Fprintf(out, "  bytes       %s sent, %s received: %.2f MB/s received\n", megabytes(r.BytesSent), megabytes(r.BytesReceived), r.MBPerSec)
 	fmt.Fprintf(out, "  latency     per %s: p50 %s  p90 %s  p99 %s  max %s\n", r.LatencyPer, micros(r.P50us), micros(r.P90us), micros(r.P99us), micros(r.MaxUs))
+	if r.ElapsedS > 0 {
+		note := ""
+		if r.ClientCPUPct > 90*float64(r.ClientCores) {
+			note = ": netplay bench itself was busy, the server may be faster than this"
+		}
+		fmt.Fprintf(out, "  client CPU  %.0f%% of %s%s\n", r.ClientCPUPct, plural(int64(r.ClientCores), "core"), note)
+	}
 	errs := strconv.FormatInt(r.Errors, 10)
 	var kinds []string
 	for _, k := range []struct {

@@ -189,7 +189,7 @@ func TestBenchJSONFields(t *testing.T) {
 		"p50_us": "number", "p90_us": "number", "p99_us": "number", "max_us": "number",
 		"errors": "number", "connect_errors": "number", "server_closed": "number", "timeouts": "number",
 		"mismatches": "number", "error_samples": "array", "mismatch_samples": "array",
-		"interrupted": "bool", "ok": "bool",
+		"client_cpu_pct": "number", "client_cores": "number", "interrupted": "bool", "ok": "bool",
 	}
 	for name, want := range types {
 		v, ok := fields[name]
@@ -212,9 +212,16 @@ func TestBenchJSONFields(t *testing.T) {
 			t.Errorf("%s is %T, want a %s", name, v, want)
 		}
 	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name := range fields {
 		if _, ok := types[name]; !ok {
-			t.Errorf("field %s is not checked here (and maybe not documented in the README)", name)
+			t.Errorf("field %s is not checked here", name)
+		}
+		if !strings.Contains(string(readme), "`"+name+"`") {
+			t.Errorf("field %s is not documented in README.md", name)
 		}
 	}
 	want := map[string]any{"codec": "u32be", "size": 100.0, "pipeline": 8.0, "messages": 200.0, "bytes_sent": 20800.0,

@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -60,6 +61,13 @@ type Result struct {
 	// The first few of each, as one line each ("conn 3 seq 100: byte 17 ...").
 	ErrorSamples    []string `json:"error_samples"`
 	MismatchSamples []string `json:"mismatch_samples"`
+
+	// ClientCPUPct is the CPU this process used in the window, in % of one
+	// core, and ClientCores the cores it may use (GOMAXPROCS): near
+	// 100*client_cores, the load generator and not the server may be the
+	// limit.
+	ClientCPUPct float64 `json:"client_cpu_pct"`
+	ClientCores  int     `json:"client_cores"`
 
 	Interrupted bool `json:"interrupted"` // the run was cancelled (Ctrl-C)
 	OK          bool `json:"ok"`          // no errors, no mismatches, not interrupted
@@ -175,8 +183,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			endTimer.Stop()
 		}
 	}()
+	var cpuStart, cpuEnd time.Duration
 	beginWindow := func(now time.Time) {
 		measureStart = now
+		cpuStart = processCPU()
 		r.windowStart.Store(&now)
 		r.phase.Store(phaseMeasure)
 		if cfg.Count == 0 {
@@ -212,6 +222,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	stopAll := func(now time.Time) {
 		if r.phase.Load() != phaseStop {
 			measureEnd = now
+			cpuEnd = processCPU()
 			r.phase.Store(phaseStop)
 			close(r.stop)
 		}
@@ -249,11 +260,17 @@ wait:
 			}
 		}
 	}
+	if cpuEnd == 0 {
+		cpuEnd = processCPU()
+	}
 	var elapsed time.Duration
 	if !measureStart.IsZero() {
 		elapsed = end.Sub(measureStart)
 	}
 	r.finish(res, workers, elapsed)
+	if elapsed > 0 {
+		res.ClientCPUPct = 100 * float64(cpuEnd-cpuStart) / float64(elapsed)
+	}
 	return res, nil
 }
 
@@ -261,7 +278,7 @@ func newResult(cfg *Config) *Result {
 	res := &Result{
 		Addr: cfg.Addr, Codec: cfg.Codec.Name(), Size: cfg.Size, Conns: cfg.Conns,
 		Pipeline: cfg.Pipeline, Rate: cfg.Rate, Count: cfg.Count,
-		WarmupS: cfg.Warmup.Seconds(), LatencyPer: "message",
+		WarmupS: cfg.Warmup.Seconds(), LatencyPer: "message", ClientCores: runtime.GOMAXPROCS(0),
 	}
 	if cfg.Count == 0 {
 		res.Duration = cfg.Duration.Seconds()
