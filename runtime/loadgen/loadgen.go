@@ -167,7 +167,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	workers := r.dialAll(ctx)
 	if ctx.Err() != nil {
 		for _, w := range workers {
-			w.cn.Close()
+			w.close()
 		}
 		res.Interrupted = true
 		r.finish(res, nil, 0)
