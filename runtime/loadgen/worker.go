@@ -159,6 +159,8 @@ func (w *worker) writer() {
 	}
 }
 
+// close stops the writer goroutine and releases the connection and the
+// Lua state.
 func (w *worker) close() {
 	if w.wq != nil {
 		close(w.wq)
