@@ -2,12 +2,10 @@ package traceview
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -51,13 +49,14 @@ const (
 // localhost:PORT or [::1]:PORT gets 403, so a web page on another origin
 // (including a DNS-rebinding one) can neither load nor read the stream.
 type Live struct {
-	opts  LiveOptions
-	ln    net.Listener
-	srv   *http.Server
-	token string
-	hosts []string // the Host headers accepted
-	done  chan struct{}
-	wg    sync.WaitGroup // the server and the streams
+	opts    LiveOptions
+	ln      net.Listener
+	srv     *http.Server
+	token   string
+	hosts   []string // the Host headers accepted
+	done    chan struct{}
+	serving sync.WaitGroup // the server
+	streams sync.WaitGroup // the streams to pages
 
 	mu      sync.Mutex
 	b       *Builder
@@ -95,9 +94,9 @@ func NewLive(opts LiveOptions) (*Live, error) {
 		clients: map[*liveClient]struct{}{},
 	}
 	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
-	l.wg.Add(1)
+	l.serving.Add(1)
 	go func() {
-		defer l.wg.Done()
+		defer l.serving.Done()
 		l.srv.Serve(ln)
 	}()
 	return l, nil
@@ -143,16 +142,23 @@ func (l *Live) Close() error {
 	l.closed = true
 	close(l.done)
 	l.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
-	defer cancel()
-	err := l.srv.Shutdown(ctx)
-	if err != nil {
-		err = l.srv.Close()
+	// The streams send what they have and "end", then return; one stuck
+	// writing to a page that stopped reading is cut off by closing its
+	// connection after closeGrace.
+	streamsDone := make(chan struct{})
+	go func() {
+		l.streams.Wait()
+		close(streamsDone)
+	}()
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	select {
+	case <-streamsDone:
+	case <-grace.C:
 	}
-	l.wg.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
+	err := l.srv.Close()
+	<-streamsDone
+	l.serving.Wait()
 	return err
 }
 
@@ -230,13 +236,13 @@ func (l *Live) stream(w http.ResponseWriter, r *http.Request) {
 	snap.Live = true
 	c := &liveClient{wake: make(chan struct{}, 1)}
 	l.clients[c] = struct{}{}
-	l.wg.Add(1)
+	l.streams.Add(1)
 	l.mu.Unlock()
 	defer func() {
 		l.mu.Lock()
 		delete(l.clients, c)
 		l.mu.Unlock()
-		l.wg.Done()
+		l.streams.Done()
 	}()
 
 	h := w.Header()

@@ -10,6 +10,7 @@
   const GUTTER = 104;      /* the time axis */
   const LANE_W = 300;      /* px between lanes */
   const X0 = GUTTER + 150; /* the first lane */
+  const RIGHT = 520;       /* room for labels right of the last lane */
   const BAR_H = 8;
   const PX_PER_BYTE = 6;
 
@@ -105,7 +106,7 @@
     st.height = y;
     const lanes = Math.max(st.lanes.length, 1);
     spacer.style.height = (st.height + ROW) + "px";
-    spacer.style.width = (laneX(lanes - 1) + LANE_W) + "px";
+    spacer.style.width = (laneX(lanes - 1) + RIGHT) + "px";
   }
 
   /* the first visible row whose y is at least y */
@@ -124,7 +125,7 @@
     const i0 = bisect(y0 - ROW), i1 = bisect(y1 + ROW);
     if (!force && drawn && drawn.i0 <= bisect(top - ROW) && drawn.i1 >= bisect(top + vh + ROW) && drawn.n === st.vis.length) return;
     drawn = { i0, i1, n: st.vis.length };
-    const width = laneX(Math.max(st.lanes.length, 1) - 1) + LANE_W;
+    const width = laneX(Math.max(st.lanes.length, 1) - 1) + RIGHT;
     diagram.setAttribute("width", width);
     diagram.setAttribute("height", y1 - y0);
     diagram.style.top = y0 + "px";
@@ -202,7 +203,9 @@
     const left = dir > 0 ? start : start - w;
     drawBar(g, r, left, y + 3, w);
     const mid = (xa + xb) / 2;
-    g.appendChild(labelText(r, mid, y - 5, "middle"));
+    const label = labelText(r, mid, y - 5, "middle");
+    label.insertBefore(document.createTextNode(r.conn + " "), label.firstChild);
+    g.appendChild(label);
     g.appendChild(s("title", {}, tooltip(r)));
     return g;
   }
@@ -275,7 +278,7 @@
       d.dataset.lane = id;
       inner.appendChild(d);
     });
-    inner.style.width = (laneX(Math.max(st.lanes.length, 1) - 1) + LANE_W) + "px";
+    inner.style.width = (laneX(Math.max(st.lanes.length, 1) - 1) + RIGHT) + "px";
     drawLaneHeadScroll();
   }
   function drawLaneHeadScroll() {
@@ -400,16 +403,30 @@
   }
   function hideHex() { $("hexpanel").hidden = true; }
 
+  function select(r) {
+    st.selected = r.id;
+    render(true);
+    showHex(r);
+  }
   diagram.addEventListener("click", (ev) => {
     const g = ev.target.closest("[data-id]");
     if (!g) return;
     const i = st.index.get(Number(g.dataset.id));
-    if (i === undefined) return;
-    const r = st.rows[i];
-    st.selected = r.id;
-    render(true);
-    showHex(r);
+    if (i !== undefined) select(st.rows[i]);
   });
+
+  /* #seq-N in the address: scroll to that event and show its bytes, so a
+     link can point at one event */
+  function showSeq() {
+    const m = /^#seq-(\d+)$/.exec(location.hash);
+    if (!m) return;
+    const seq = Number(m[1]);
+    const v = st.vis.findIndex((i) => st.rows[i].seq === seq);
+    if (v < 0) return;
+    scroller.scrollTop = Math.max(0, st.ys[v] - scroller.clientHeight / 3);
+    select(st.rows[st.vis[v]]);
+  }
+  window.addEventListener("hashchange", showSeq);
   $("hexclose").addEventListener("click", () => { st.selected = -1; hideHex(); render(true); });
   scroller.addEventListener("scroll", schedule, { passive: true });
   window.addEventListener("resize", schedule);
@@ -432,5 +449,7 @@
   const model = JSON.parse($("model").textContent);
   apply(model);
   if (model.live) connectLive();
+  showSeq();
+  document.body.dataset.readyMs = performance.now().toFixed(0); /* for the tests */
   document.body.dataset.ready = "1";
 })();
