@@ -461,3 +461,38 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// A page keeps up with a fast live trace, or says what it missed: every
+// event is either drawn or counted as dropped, and the view follows the end.
+func TestBrowserLiveFast(t *testing.T) {
+	for _, buffer := range []int{0, 64} {
+		t.Run(fmt.Sprintf("buffer %d", buffer), func(t *testing.T) { testLiveFast(t, buffer) })
+	}
+}
+
+func testLiveFast(t *testing.T, buffer int) {
+	l := newLive(t, LiveOptions{Buffer: buffer})
+	b := newBrowser(t, 1400, 900)
+	b.open(l.URL())
+	waitFor[bool](b, `document.getElementById("status").textContent.startsWith("live · 0 events")`)
+	events := bigTrace(10000)
+	start := time.Now()
+	for _, e := range events {
+		l.Publish(e)
+	}
+	published := time.Since(start)
+	status := waitFor[string](b, fmt.Sprintf(`(() => {
+		const s = document.getElementById("status").textContent;
+		const m = /(\d+) events.*?(?:(\d+) dropped)?$/.exec(s);
+		return m && Number(m[1]) + Number(m[2] || 0) === %d && s;
+	})()`, len(events)))
+	t.Logf("published %d events in %v; the page shows %q %v after the first", len(events), published.Round(time.Millisecond), status, time.Since(start).Round(time.Millisecond))
+	// The default queue holds the whole burst; a small one usually loses
+	// some (how many depends on the machine's speed).
+	if buffer == 0 && strings.Contains(status, "dropped") {
+		t.Errorf("with the default queue: %q", status)
+	}
+	// Following the end: the last event is drawn.
+	waitFor[bool](b, fmt.Sprintf(`document.querySelector('#diagram g[data-seq="%d"]') !== null`, events[len(events)-1].Seq))
+	b.checkClean(l.URL())
+}

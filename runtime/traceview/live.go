@@ -20,7 +20,7 @@ import (
 // LiveOptions shape a live view.
 type LiveOptions struct {
 	Title string // the page's title; "netplay live trace" if empty
-	// Buffer bounds the changes queued for one page (default 4096, one
+	// Buffer bounds the changes queued for one page (default 16384, one
 	// per event). A page that falls further behind loses the oldest and
 	// is told how many it lost.
 	Buffer int
@@ -32,7 +32,7 @@ type LiveOptions struct {
 }
 
 const (
-	defaultBuffer  = 4096
+	defaultBuffer  = 16384
 	defaultHistory = 100000
 	writeTimeout   = 30 * time.Second // for a page that stopped reading
 	pingEvery      = 15 * time.Second

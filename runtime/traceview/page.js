@@ -21,7 +21,7 @@
   const st = {
     title: "", live: false, lanes: [], conns: new Map(), rows: [], index: new Map(),
     hidden: new Set(), vis: [], ys: [], gaps: [], height: 0, selected: -1,
-    events: 0, chunks: 0, trimmed: 0, dropped: 0, ended: false, nextSynthetic: -1,
+    events: 0, chunks: 0, trimmed: 0, dropped: 0, ended: false, nextSynthetic: -1, follow: false, autoTop: -1,
   };
 
   function h(tag, cls, text) {
@@ -42,40 +42,55 @@
 
   /* ---- applying models (the whole trace, or one live change) ---- */
 
+  /* apply takes in a model; the page is drawn again at the next frame,
+     once however many models came in meanwhile (a live trace can send
+     thousands a second) */
+  let dirty = { layout: false, from: -1, head: false }, redraw = false;
   function apply(m) {
-    let relayout = false;
     if (m.reset) {
       st.lanes = []; st.conns.clear(); st.rows = []; st.index.clear(); st.events = 0; st.chunks = 0;
       st.selected = -1; st.dropped = 0;
       $("filters").querySelectorAll("label, button").forEach((e) => e.remove());
       hideHex();
-      relayout = true;
+      dirty.layout = true;
     }
     if (m.title) { st.title = m.title; $("title").textContent = m.title; document.title = m.title; }
     if (m.live) st.live = true;
     if (m.trimmed !== undefined) st.trimmed = m.trimmed;
-    for (const l of m.lanes || []) st.lanes[l.id] = l;
+    for (const l of m.lanes || []) { st.lanes[l.id] = l; dirty.head = true; }
     for (const c of m.conns || []) {
       if (!st.conns.has(c.name)) addFilter(c);
       st.conns.set(c.name, c);
       updateFilter(c);
+      dirty.head = true;
     }
+    if (dirty.from < 0) dirty.from = st.rows.length;
     if (m.dropped) {
       st.dropped += m.dropped;
       const last = st.rows.length ? st.rows[st.rows.length - 1].rel : 0;
       push({ id: st.nextSynthetic--, seq: 0, rel: last, conn: "", kind: "dropped", from: -1, to: -1,
         label: m.dropped + " events dropped here: this page fell behind the live trace" });
     }
-    const first = st.rows.length;
     for (const r of m.rows || []) push(r);
     for (const r of m.updates || []) {
       const i = st.index.get(r.id);
       if (i !== undefined) st.rows[i] = r;
     }
-    if (relayout) layout(); else extend(first);
-    drawLaneHead();
+    if (!redraw) { redraw = true; requestAnimationFrame(draw); }
+  }
+
+  function draw() {
+    redraw = false;
+    if (dirty.layout) layout(); else if (dirty.from >= 0) extend(dirty.from);
+    if (dirty.head || dirty.layout) drawLaneHead();
+    dirty = { layout: false, from: -1, head: false };
     drawStatus();
     render(true);
+    if (st.follow) {
+      scroller.scrollTop = scroller.scrollHeight;
+      st.autoTop = scroller.scrollTop; /* the scroll event this causes is ours */
+      render(false);
+    }
   }
 
   function push(r) {
@@ -121,7 +136,10 @@
   let drawn = null, pending = false;
   function render(force) {
     const top = scroller.scrollTop, vh = scroller.clientHeight || 600;
-    const y0 = Math.max(0, top - vh), y1 = top + 2 * vh;
+    /* the SVG must not reach past the spacer: it would make the page
+       scroll further, and a live view would never be at its end */
+    const bottom = st.height + ROW;
+    const y1 = Math.min(top + 2 * vh, bottom), y0 = Math.max(0, Math.min(top - vh, y1 - 3 * vh));
     const i0 = bisect(y0 - ROW), i1 = bisect(y1 + ROW);
     if (!force && drawn && drawn.i0 <= bisect(top - ROW) && drawn.i1 >= bisect(top + vh + ROW) && drawn.n === st.vis.length) return;
     drawn = { i0, i1, n: st.vis.length };
@@ -428,7 +446,14 @@
   }
   window.addEventListener("hashchange", showSeq);
   $("hexclose").addEventListener("click", () => { st.selected = -1; hideHex(); render(true); });
-  scroller.addEventListener("scroll", schedule, { passive: true });
+  /* A live view follows the trace while it is scrolled to its end: moving
+     away stops that, coming back starts it again. */
+  scroller.addEventListener("scroll", () => {
+    if (scroller.scrollTop !== st.autoTop) {
+      st.follow = st.live && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - ROW * 2;
+    }
+    schedule();
+  }, { passive: true });
   window.addEventListener("resize", schedule);
 
   /* ---- live ---- */
@@ -437,18 +462,15 @@
   function connectLive() {
     const es = new EventSource("events");
     es.addEventListener("open", () => { liveState = "live"; drawStatus(); });
-    es.addEventListener("model", (ev) => {
-      const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - ROW * 2;
-      apply(JSON.parse(ev.data));
-      if (atEnd) { scroller.scrollTop = scroller.scrollHeight; schedule(); }
-    });
+    es.addEventListener("model", (ev) => apply(JSON.parse(ev.data)));
     es.addEventListener("end", () => { es.close(); st.ended = true; drawStatus(); });
     es.addEventListener("error", () => { if (!st.ended) { liveState = "reconnecting"; drawStatus(); } });
   }
 
   const model = JSON.parse($("model").textContent);
   apply(model);
-  if (model.live) connectLive();
+  draw();
+  if (model.live) { st.follow = true; connectLive(); }
   showSeq();
   document.body.dataset.readyMs = performance.now().toFixed(0); /* for the tests */
   document.body.dataset.ready = "1";
