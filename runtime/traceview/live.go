@@ -27,8 +27,9 @@ type LiveOptions struct {
 	// History bounds the events kept for pages that open late (default
 	// 100000); older ones are forgotten, and a late page is told how many.
 	History int
-	// MaxData bounds the bytes of one chunk kept for its hex dump.
-	MaxData int
+	// MaxData and MaxTotalData bound the bytes kept for hex dumps, as
+	// in Options.
+	MaxData, MaxTotalData int
 }
 
 const (
@@ -90,7 +91,7 @@ func NewLive(opts LiveOptions) (*Live, error) {
 		token:   hex.EncodeToString(tok[:]),
 		hosts:   []string{"127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port},
 		done:    make(chan struct{}),
-		b:       NewBuilder(Options{Title: opts.Title, MaxData: opts.MaxData}),
+		b:       NewBuilder(Options{Title: opts.Title, MaxData: opts.MaxData, MaxTotalData: opts.MaxTotalData}),
 		clients: map[*liveClient]struct{}{},
 	}
 	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}

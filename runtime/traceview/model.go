@@ -100,10 +100,16 @@ type Options struct {
 	// MaxData bounds the bytes of one chunk kept for its hex dump
 	// (default 64 KiB); the rest is counted in Row.Cut.
 	MaxData int
+	// MaxTotalData bounds the bytes kept for hex dumps in all (default
+	// 64 MiB): past it, each chunk keeps its first 256 bytes, so a
+	// recording of a bulk transfer still makes a page a browser opens.
+	MaxTotalData int
 }
 
 const (
 	defaultMaxData = 64 << 10
+	defaultMaxAll  = 64 << 20
+	overBudgetData = 256
 	previewRunes   = 24
 	noLane         = -1
 	unknownEnd     = math.MaxInt64
@@ -138,6 +144,7 @@ type Builder struct {
 	newConns map[string]bool       // since the last Flush
 	updated  map[int]bool          // row IDs, since the last Flush
 	trimmed  int                   // rows dropped by Trim
+	data     int                   // bytes of Data held in rows
 }
 
 // NewBuilder returns an empty builder.
@@ -147,6 +154,9 @@ func NewBuilder(opts Options) *Builder {
 	}
 	if opts.MaxData <= 0 {
 		opts.MaxData = defaultMaxData
+	}
+	if opts.MaxTotalData <= 0 {
+		opts.MaxTotalData = defaultMaxAll
 	}
 	return &Builder{
 		opts:     opts,
@@ -295,10 +305,15 @@ func (b *Builder) frame(c *Conn, ev wiretrace.Event, row *Row) {
 func (b *Builder) setData(row *Row, ev wiretrace.Event) {
 	p := ev.Data()
 	row.Cut = ev.Cut
-	if len(p) > b.opts.MaxData {
-		row.Cut += len(p) - b.opts.MaxData
-		p = p[:b.opts.MaxData]
+	limit := b.opts.MaxData
+	if b.data >= b.opts.MaxTotalData {
+		limit = min(limit, overBudgetData)
 	}
+	if len(p) > limit {
+		row.Cut += len(p) - limit
+		p = p[:limit]
+	}
+	b.data += len(p)
 	if p != nil {
 		row.Data = base64.StdEncoding.EncodeToString(p)
 		row.Preview = preview(p, row.Cut > 0)
@@ -538,6 +553,9 @@ func (b *Builder) Trim(keep int) {
 	cut := len(b.rows) - keep
 	if keep < 0 || cut <= 0 {
 		return
+	}
+	for _, r := range b.rows[:cut] {
+		b.data -= len(r.Data)/4*3 - strings.Count(r.Data[max(0, len(r.Data)-2):], "=")
 	}
 	b.rows = append([]*Row(nil), b.rows[cut:]...)
 	b.base += cut

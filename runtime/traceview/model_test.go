@@ -355,6 +355,31 @@ func TestPreviewAndData(t *testing.T) {
 	}
 }
 
+// Past MaxTotalData, each chunk keeps only its first bytes; trimmed rows
+// give their budget back.
+func TestDataBudget(t *testing.T) {
+	big := strings.Repeat("y", 1000)
+	b := NewBuilder(Options{MaxTotalData: 2500})
+	for i := range 5 {
+		b.Add(ev(i+1, "c1", "send", func(e *wiretrace.Event) { withText(big)(e); e.Dir, e.Offset = "out", int64(i*1000) }))
+	}
+	var kept []int
+	for _, r := range b.Snapshot().Rows {
+		kept = append(kept, len(decode64(t, r.Data)))
+		if len(decode64(t, r.Data))+r.Cut != 1000 {
+			t.Errorf("row %d: %d bytes kept, %d cut", r.ID, len(decode64(t, r.Data)), r.Cut)
+		}
+	}
+	if want := []int{1000, 1000, 1000, 256, 256}; !reflect.DeepEqual(kept, want) {
+		t.Errorf("bytes kept %v, want %v", kept, want)
+	}
+	b.Trim(1)
+	b.Add(ev(6, "c1", "send", func(e *wiretrace.Event) { withText(big)(e); e.Dir, e.Offset = "out", 5000 }))
+	if rows := b.Snapshot().Rows; len(rows[len(rows)-1].Data) != len(base64.StdEncoding.EncodeToString([]byte(big))) {
+		t.Error("after Trim the budget is not given back")
+	}
+}
+
 // Trim forgets old rows and keeps laying out new ones.
 func TestTrim(t *testing.T) {
 	events := bigTrace(2000)

@@ -413,7 +413,7 @@
     if (!bytes.length) pre.textContent = "(no bytes in the trace for this event)";
     const off = r.off || 0;
     let head = r.conn + " " + r.label + " · stream bytes " + off + "\u2013" + (off + (r.n || 0)) + " · seq " + r.seq + " · " + fmtRel(r.rel) + " s";
-    if (r.cut) head += " · " + r.cut + " more bytes not in the trace";
+    if (r.cut) head += " · the " + r.cut + " bytes after these are not kept (by the trace or to keep the page small)";
     const frames = [...new Set((r.segs || []).map((x) => x.f))];
     if (frames.length && isChunk(r)) head += " · frames " + frames.join(", ");
     $("hexhead").textContent = head;
