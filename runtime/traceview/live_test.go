@@ -280,3 +280,20 @@ func TestLiveClientQueue(t *testing.T) {
 		t.Error("the queue is not empty after take")
 	}
 }
+
+// A long session keeps its last History events for pages that open late,
+// and says how many it forgot.
+func TestLiveHistory(t *testing.T) {
+	l := newLive(t, LiveOptions{History: 10})
+	events := bigTrace(40)
+	for _, e := range events {
+		l.Publish(e)
+	}
+	m := openStream(t, l).nextModel()
+	if len(m.Rows) < 10 || len(m.Rows) > 13 || m.Trimmed+len(m.Rows) != len(events) {
+		t.Fatalf("a late page got %d rows, %d trimmed, of %d", len(m.Rows), m.Trimmed, len(events))
+	}
+	if last := m.Rows[len(m.Rows)-1]; last.Seq != events[len(events)-1].Seq {
+		t.Errorf("the last row is seq %d", last.Seq)
+	}
+}
