@@ -496,3 +496,40 @@ func testLiveFast(t *testing.T, buffer int) {
 	waitFor[bool](b, fmt.Sprintf(`document.querySelector('#diagram g[data-seq="%d"]') !== null`, events[len(events)-1].Seq))
 	b.checkClean(l.URL())
 }
+
+// Every kind of event that is not a chunk is a marker on its lane.
+func TestBrowserMarkers(t *testing.T) {
+	at := func(e *wiretrace.Event) { e.Local, e.Remote = "127.0.0.1:40000", "127.0.0.1:5000" }
+	with := func(f func(*wiretrace.Event)) func(*wiretrace.Event) {
+		return func(e *wiretrace.Event) { at(e); f(e) }
+	}
+	events := []wiretrace.Event{
+		ev(1, "c1", "connect", at),
+		ev(2, "c1", "tls", with(func(e *wiretrace.Event) { e.TLSVersion, e.Cipher, e.ALPN, e.TLS = "TLS 1.3", "TLS_AES_128_GCM_SHA256", "h2", true })),
+		ev(3, "c1", "shape", with(func(e *wiretrace.Event) { e.Action, e.N = "split", 3 })),
+		ev(4, "c1", "timeout", with(func(e *wiretrace.Event) { e.Op = "recv" })),
+		ev(5, "c1", "shutdown", with(func(e *wiretrace.Event) { e.How = "w" })),
+		ev(6, "c1", "reset", with(func(e *wiretrace.Event) { e.Dir = "in" })),
+		ev(7, "c1", "error", with(func(e *wiretrace.Event) { e.Op, e.Err = "send", "connection reset" })),
+		ev(8, "c1", "eof", with(func(e *wiretrace.Event) { e.Dir = "in" })),
+		ev(9, "c1", "close", at),
+	}
+	path, _ := writePageFile(t, events)
+	b := newBrowser(t, 1400, 900)
+	b.open("file://" + path)
+	for _, e := range events[1:] {
+		sel := fmt.Sprintf(`#diagram g.marker.k-%s[data-seq="%d"]`, e.Event, e.Seq)
+		if n := b.count(sel + " circle.dot"); n != 1 {
+			t.Errorf("%s: %d markers", sel, n)
+		}
+	}
+	labels := eval[string](b, `[...document.querySelectorAll("#diagram g.marker text.label")].map(e => e.textContent).join("|")`)
+	want := "c1 TLS 1.3 TLS_AES_128_GCM_SHA256 h2|c1 shape: split 3|c1 timeout: recv|c1 shutdown w|c1 reset by peer|c1 send: connection reset|c1 end of stream at 0|c1 close"
+	if labels != want {
+		t.Errorf("marker labels\n got %q\nwant %q", labels, want)
+	}
+	if n := b.count(`#diagram g.link.k-connect[data-seq="1"]`); n != 1 {
+		t.Errorf("%d connect links", n)
+	}
+	b.checkClean("file://")
+}
