@@ -505,7 +505,9 @@ func TestBrowserMarkers(t *testing.T) {
 	}
 	events := []wiretrace.Event{
 		ev(1, "c1", "connect", at),
-		ev(2, "c1", "tls", with(func(e *wiretrace.Event) { e.TLSVersion, e.Cipher, e.ALPN, e.TLS = "TLS 1.3", "TLS_AES_128_GCM_SHA256", "h2", true })),
+		ev(2, "c1", "tls", with(func(e *wiretrace.Event) {
+			e.TLSVersion, e.Cipher, e.ALPN, e.TLS = "TLS 1.3", "TLS_AES_128_GCM_SHA256", "h2", true
+		})),
 		ev(3, "c1", "shape", with(func(e *wiretrace.Event) { e.Action, e.N = "split", 3 })),
 		ev(4, "c1", "timeout", with(func(e *wiretrace.Event) { e.Op = "recv" })),
 		ev(5, "c1", "shutdown", with(func(e *wiretrace.Event) { e.How = "w" })),
