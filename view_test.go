@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"netplay/runtime/luatest"
+)
+
+const viewFixture = "runtime/traceview/testdata/part1_recv8_loop.jsonl"
+
+// traceCopy puts the Part I fixture in a temporary folder under name.
+func traceCopy(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(viewFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func checkPage(t *testing.T, path string) {
+	t.Helper()
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	if !strings.HasPrefix(s, "<!DOCTYPE html>") || !strings.Contains(s, `welcome to the server!`) || !strings.Contains(s, "<title>netplay view: ") {
+		t.Errorf("%s is not the trace's page (%d bytes)", path, len(page))
+	}
+}
+
+func TestViewWritesThePageNextToTheTrace(t *testing.T) {
+	for name, want := range map[string]string{"session.jsonl": "session.html", "trace": "trace.html", "rec.v1.json": "rec.v1.html"} {
+		in := traceCopy(t, name)
+		r := runCLI(t, "view", in)
+		out := filepath.Join(filepath.Dir(in), want)
+		if r.status != 0 || r.stdout != out+"\n" || r.stderr != "" {
+			t.Fatalf("netplay view %s: %d, stdout %q, stderr %q; want 0 and %s", name, r.status, r.stdout, r.stderr, out)
+		}
+		checkPage(t, out)
+	}
+}
+
+func TestViewOutputFlag(t *testing.T) {
+	in := traceCopy(t, "t.jsonl")
+	for _, args := range [][]string{{"-o", "X"}, {"-o=X"}, {"--output", "X"}} {
+		out := filepath.Join(t.TempDir(), "out.html")
+		for i := range args {
+			args[i] = strings.Replace(args[i], "X", out, 1)
+		}
+		r := runCLI(t, append([]string{"view"}, append(args, in)...)...)
+		if r.status != 0 || r.stdout != out+"\n" {
+			t.Fatalf("netplay view %v: %d %q %q", args, r.status, r.stdout, r.stderr)
+		}
+		checkPage(t, out)
+	}
+}
+
+func TestViewFromStdinToStdout(t *testing.T) {
+	data, err := os.ReadFile(viewFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	var out, errOut luatest.Buffer
+	status := Main(ctx, []string{"view", "-", "-o", "-"}, Stdio{In: strings.NewReader(string(data)), Out: &out, Err: &errOut})
+	if status != 0 || !strings.HasPrefix(out.String(), "<!DOCTYPE html>") || !strings.Contains(out.String(), "<title>netplay view: stdin</title>") {
+		t.Fatalf("netplay view - -o -: %d, stderr %q, stdout %.80q", status, errOut.String(), out.String())
+	}
+}
+
+func TestViewErrors(t *testing.T) {
+	dir := t.TempDir()
+	good, _ := os.ReadFile(viewFixture)
+	lines := strings.SplitAfter(string(good), "\n")
+	notJSON := filepath.Join(dir, "broken.jsonl")
+	os.WriteFile(notJSON, []byte(lines[0]+"\n"+`{"seq": 2, "conn": `+"\n"), 0o644)
+	recvOut := filepath.Join(dir, "recv.jsonl")
+	os.WriteFile(recvOut, []byte(lines[0]+strings.Replace(lines[5], `"dir":"in"`, `"dir":"out"`, 1)), 0o644)
+	cases := []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{[]string{"view"}, 2, "which trace?"},
+		{[]string{"view", "a.jsonl", "b.jsonl"}, 2, "one trace at a time"},
+		{[]string{"view", "--frobnicate", "a.jsonl"}, 2, "unknown flag --frobnicate"},
+		{[]string{"view", "a.jsonl", "-o"}, 2, "-o needs a file"},
+		{[]string{"view", "-"}, 2, "reading stdin: say where the page goes with -o"},
+		{[]string{"view", filepath.Join(dir, "missing.jsonl")}, 2, "no such file"},
+		{[]string{"view", notJSON}, 1, "broken.jsonl: line 3: not JSON"},
+		{[]string{"view", recvOut}, 1, `recv.jsonl: line 2: recv: dir must be "in", not "out"`},
+		{[]string{"view", filepath.Join(dir, "sub", "x.jsonl")}, 2, "no such file"},
+		{[]string{"view", viewFixture, "-o", filepath.Join(dir, "no", "such", "dir.html")}, 1, "no such file"},
+	}
+	for _, c := range cases {
+		r := runCLI(t, c.args...)
+		if r.status != c.status || !strings.Contains(r.stderr, c.stderr) || r.stdout != "" {
+			t.Errorf("netplay %v: %d, stderr %q, stdout %q; want %d and %q", c.args, r.status, r.stderr, r.stdout, c.status, c.stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 { // no page, no temporary file
+		t.Errorf("files left in %s: %v", dir, entries)
+	}
+	if r := runCLI(t, "view", "--help"); r.status != 0 || !strings.HasPrefix(r.stdout, "usage: netplay view FILE") {
+		t.Errorf("netplay view --help: %d %q", r.status, r.stdout)
+	}
+	if r := runCLI(t, "help"); !strings.Contains(r.stdout, "netplay view FILE [-o out.html]") {
+		t.Errorf("netplay help does not list view:\n%s", r.stdout)
+	}
+}
