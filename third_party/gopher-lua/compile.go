@@ -1395,7 +1395,9 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			}
 			c := (arraycount-1)/FieldsPerFlush + 1
 			b := num
-			if islast && isVarArgReturnExpr(field.Value) {
+			// netplay patch: only a positional last field is expanded into
+			// the list part; a keyed one ({"a", n = f()}) holds one value.
+			if islast && field.Key == nil && isVarArgReturnExpr(field.Value) {
 				b = 0
 			}
 			line := field.Value
