@@ -1977,9 +1977,11 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 		th.initCallFrame(cf)
 		th.Panic = panicWithoutTraceback
 	} else {
+		base := th.reg.Top()
 		for _, arg := range args {
 			th.Push(arg)
 		}
+		th.resumeValues(base) // netplay patch
 	}
 	top := ls.GetTop()
 	threadRun(th)

@@ -105,11 +105,23 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
-	if tailcall {
+	// netplay patch: a Go function that yields from a tail call keeps the
+	// calling Lua frame, as Lua 5.1 does (a tail call to C is a plain call):
+	// the values of the next resume land where the function was and the
+	// RETURN that follows the TAILCALL hands them on. Removing the frame left
+	// a coroutine whose body ends in `return coroutine.yield()` with no frame
+	// to resume (a nil pointer dereference).
+	if tailcall && gfnret >= 0 {
 		L.currentFrame = L.RemoveCallerFrame()
 	}
 
 	if gfnret < 0 {
+		if tailcall {
+			frame.ReturnBase, frame.NRet = frame.Base, MultRet
+		}
+		// netplay patch: remember how many values the yield's caller takes,
+		// for resumeValues.
+		L.yieldNRet = frame.NRet
 		switchToParentThread(L, L.GetTop(), false, false)
 		return true
 	}

@@ -73,8 +73,10 @@ func coResume(L *LState) int {
 		th.initCallFrame(cf)
 		th.Panic = panicWithoutTraceback
 	} else {
+		base := th.reg.Top()
 		nargs := L.GetTop() - 1
 		L.XMoveTo(th, nargs)
+		th.resumeValues(base) // netplay patch
 	}
 	top := L.GetTop()
 	threadRun(th)
@@ -110,3 +112,16 @@ func coWrap(L *LState) int {
 }
 
 //
+
+// resumeValues makes the values a resume passed, pushed from base on, the
+// results of the yield the coroutine is suspended in: as many as its caller
+// takes, the missing ones nil, as in Lua 5.1.
+//
+// netplay patch: without it `local a, b = coroutine.yield()` resumed with
+// one value left b an unset register (a Go nil), and using it crashed with
+// a nil pointer dereference.
+func (ls *LState) resumeValues(base int) {
+	if ls.yieldNRet != MultRet {
+		ls.reg.SetTop(base + ls.yieldNRet)
+	}
+}

@@ -195,6 +195,7 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+	yieldNRet    int // netplay patch: the values the last yield's caller takes
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
