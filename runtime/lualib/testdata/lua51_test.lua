@@ -123,3 +123,14 @@ function test_wrap_passes_values_both_ways()
   same(values(gen("b")), values("b", nil), "second call, one value for two")
   same(values(gen(1, 2, 3)), values(1), "third call, three values for one")
 end
+
+-- math.huge (PATCHES.md: math.huge).
+
+function test_math_huge_is_infinity()
+  eq(math.huge, 1/0, "math.huge")
+  eq(-math.huge, -1/0, "-math.huge")
+  eq(math.huge > 1.7976931348623157e308, true, "above the largest float")
+  eq(tostring(math.huge), "inf")
+  T.raises("json: cannot encode inf", json.encode, math.huge)
+  T.raises("json: cannot encode inf at .limit", json.encode, {limit = math.huge})
+end
