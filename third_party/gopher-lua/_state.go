@@ -1019,7 +1019,7 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 		ls.reg.Insert(fn, cf.LocalBase)
 	}
 	if cf.Fn == nil {
-		ls.RaiseError("attempt to call a non-function object")
+		ls.typeError("call", fn, cf.Base) // netplay patch: name what failed
 	}
 	if ls.stack.IsFull() {
 		ls.RaiseError("stack overflow")
@@ -1073,7 +1073,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 		metaindex := ls.metaOp1(curobj, "__index")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key.String())
+				ls.typeError("index", curobj, -1) // netplay patch: name what failed
 			}
 			return LNil
 		}
@@ -1104,7 +1104,7 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 		metaindex := ls.metaOp1(curobj, "__index")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
+				ls.typeError("index", curobj, -1) // netplay patch: name what failed
 			}
 			return LNil
 		}
@@ -1135,7 +1135,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 		metaindex := ls.metaOp1(curobj, "__newindex")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key.String())
+				ls.typeError("index", curobj, -1) // netplay patch: name what failed
 			}
 			ls.RawSet(tb, key, value)
 			return
@@ -1167,7 +1167,7 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 		metaindex := ls.metaOp1(curobj, "__newindex")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
+				ls.typeError("index", curobj, -1) // netplay patch: name what failed
 			}
 			tb.RawSetString(key, value)
 			return

@@ -852,10 +852,10 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("__unm undefined")
+						L.typeError("perform arithmetic on", unaryv, -1) // netplay patch
 					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.typeError("perform arithmetic on", unaryv, -1) // netplay patch
 				}
 			}
 			return 0
@@ -1014,7 +1014,7 @@ func init() {
 						}
 					}
 				} else {
-					L.RaiseError("__len undefined")
+					L.typeError("get length of", lv, -1) // netplay patch
 				}
 			}
 			return 0
@@ -1101,11 +1101,11 @@ func init() {
 				if v2, ok2 := rhs.(LNumber); ok2 {
 					ret = v1 <= v2
 				} else {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.compareError(lhs, rhs) // netplay patch
 				}
 			} else {
 				if lhs.Type() != rhs.Type() {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.compareError(lhs, rhs) // netplay patch
 				}
 				switch lhs.Type() {
 				case LTString:
@@ -1210,7 +1210,7 @@ func init() {
 					ls.reg.Insert(fn, cf.LocalBase)
 				}
 				if cf.Fn == nil {
-					ls.RaiseError("attempt to call a non-function object")
+					ls.typeError("call", fn, cf.Base) // netplay patch: name what failed
 				}
 				if ls.stack.IsFull() {
 					ls.RaiseError("stack overflow")
@@ -1343,7 +1343,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			if callable == nil {
-				L.RaiseError("attempt to call a non-function object")
+				L.typeError("call", lv, RA) // netplay patch: name what failed
 			}
 			// this section is inlined by go-inline
 			// source function is 'func (ls *LState) closeUpvalues(idx int) ' in '_state.go'
@@ -2334,10 +2334,16 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 		L.Call(2, 1)
 		return L.reg.Pop()
 	}
+	// netplay patch: blame the operand that is not a number, as Lua 5.1
+	// does: the first unless it converts.
+	culprit := lhs
 	if str, ok := lhs.(LString); ok {
 		if lnum, err := parseNumber(string(str)); err == nil {
 			lhs = lnum
 		}
+	}
+	if _, ok := lhs.(LNumber); ok {
+		culprit = rhs
 	}
 	if str, ok := rhs.(LString); ok {
 		if rnum, err := parseNumber(string(str)); err == nil {
@@ -2349,14 +2355,14 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	L.typeError("perform arithmetic on", culprit, -1)
 
 	return LNil
 }
 
 func stringConcat(L *LState, total, last int) LValue {
 	rhs := L.reg.Get(last)
+	rhsReg := last // netplay patch: where rhs is, -1 once it is a result
 	total--
 	for i := last - 1; total > 0; {
 		lhs := L.reg.Get(i)
@@ -2368,13 +2374,19 @@ func stringConcat(L *LState, total, last int) LValue {
 				L.reg.Push(rhs)
 				L.Call(2, 1)
 				rhs = L.reg.Pop()
+				rhsReg = -1
 				total--
 				i--
 			} else {
-				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
+				// netplay patch: name the operand at fault, as Lua 5.1 does.
+				if LVCanConvToString(lhs) {
+					L.typeError("concatenate", rhs, rhsReg)
+				}
+				L.typeError("concatenate", lhs, i)
 				return LNil
 			}
 		} else {
+			rhsReg = -1
 			buf := make([]string, total+1)
 			buf[total] = LVAsString(rhs)
 			for total > 0 {
@@ -2398,10 +2410,10 @@ func lessThan(L *LState, lhs, rhs LValue) bool {
 		if v2, ok2 := rhs.(LNumber); ok2 {
 			return v1 < v2
 		}
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.compareError(lhs, rhs) // netplay patch
 	}
 	if lhs.Type() != rhs.Type() {
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.compareError(lhs, rhs) // netplay patch
 		return false
 	}
 	ret := false
@@ -2456,7 +2468,7 @@ func objectRationalWithError(L *LState, lhs, rhs LValue, event string) bool {
 	case 0:
 		return false
 	}
-	L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+	L.compareError(lhs, rhs) // netplay patch
 	return false
 }
 

@@ -134,3 +134,73 @@ function test_math_huge_is_infinity()
   T.raises("json: cannot encode inf", json.encode, math.huge)
   T.raises("json: cannot encode inf at .limit", json.encode, {limit = math.huge})
 end
+
+-- Error messages name what failed, as Lua 5.1's getobjname does
+-- (PATCHES.md: error messages). Each chunk is compiled as "t", so the
+-- message starts "t:LINE: ".
+
+local function raised(code)
+  local fn = assert(loadstring(code, "t"))
+  local ok, err = pcall(fn)
+  if ok then error("no error from: " .. code, 2) end
+  return err
+end
+
+function test_error_messages_name_the_variable()
+  local cases = {
+    -- calls
+    {"undefinedfn()", "attempt to call global 'undefinedfn' (a nil value)"},
+    {"local c = {} c:recieve(8)", "attempt to call method 'recieve' (a nil value)"},
+    {"local t = {} t.f()", "attempt to call field 'f' (a nil value)"},
+    {"local f; f()", "attempt to call local 'f' (a nil value)"},
+    {"local u; (function() u() end)()", "attempt to call upvalue 'u' (a nil value)"},
+    {"local t = {} t[1]()", "attempt to call field '?' (a nil value)"},
+    {"local x = 5; x()", "attempt to call local 'x' (a number value)"},
+    {"local t = {f = {}}; t.f()", "attempt to call field 'f' (a table value)"},
+    {"string.nope()", "attempt to call field 'nope' (a nil value)"},
+    {"local function f() return g() end f()", "attempt to call global 'g' (a nil value)"},
+    {"(\"x\")()", "attempt to call a string value"},
+    {"for k in nil do end", "attempt to call a nil value"},
+    -- indexing
+    {"print(x.y)", "attempt to index global 'x' (a nil value)"},
+    {"x.y = 1", "attempt to index global 'x' (a nil value)"},
+    {"local t = {} print(t.a.b)", "attempt to index field 'a' (a nil value)"},
+    {"local t = {} t.a.b = 1", "attempt to index field 'a' (a nil value)"},
+    {"local x; print(x.y)", "attempt to index local 'x' (a nil value)"},
+    {"local function f(p) return p.y end f(nil)", "attempt to index local 'p' (a nil value)"},
+    {"local a = 3; return a.z", "attempt to index local 'a' (a number value)"},
+    {"local up = {} local function g() return up.x.y end g()", "attempt to index field 'x' (a nil value)"},
+    {"local u; local function g() return u.x end g()", "attempt to index upvalue 'u' (a nil value)"},
+    -- arithmetic, length, concatenation
+    {"print(1 + x)", "attempt to perform arithmetic on global 'x' (a nil value)"},
+    {"local t = {} print(t.n + 1)", "attempt to perform arithmetic on field 'n' (a nil value)"},
+    {"local a, b = 1; print(b * a)", "attempt to perform arithmetic on local 'b' (a nil value)"},
+    {"local n = \"abc\"; print(n * 2)", "attempt to perform arithmetic on local 'n' (a string value)"},
+    {"print(-x)", "attempt to perform arithmetic on global 'x' (a nil value)"},
+    {"print({} + 1)", "attempt to perform arithmetic on a table value"},
+    {"print(#x)", "attempt to get length of global 'x' (a nil value)"},
+    {"print(#5)", "attempt to get length of a number value"},
+    {"print(\"a\" .. x)", "attempt to concatenate global 'x' (a nil value)"},
+    {"print(x .. \"a\" .. y)", "attempt to concatenate global 'y' (a nil value)"},
+    {"local t = {} t.s = t.y .. \"a\"", "attempt to concatenate field 'y' (a nil value)"},
+    {"local r; return r .. \"x\"", "attempt to concatenate local 'r' (a nil value)"},
+    {"local a = 1 print(a .. {} .. \"s\")", "attempt to concatenate a table value"},
+    -- comparison names types, as in Lua 5.1
+    {"print(1 < nil)", "attempt to compare number with nil"},
+    {"print({} < {})", "attempt to compare two table values"},
+  }
+  for _, c in ipairs(cases) do eq(raised(c[1]), "t:1: " .. c[2], c[1]) end
+end
+
+function test_error_messages_keep_the_line()
+  eq(raised("local a = 1\n\nundefinedfn()"), "t:3: attempt to call global 'undefinedfn' (a nil value)")
+  eq(raised("local t = {}\nlocal v =\n  t.a.b"), "t:3: attempt to index field 'a' (a nil value)")
+end
+
+function test_error_message_for_a_misspelt_socket_method()
+  local c = socket.tcp()
+  local ok, err = pcall(function() return c:recieve(8) end)
+  c:close()
+  eq(ok, false)
+  eq((err:gsub("^[^:]*:%d+: ", "")), "attempt to call method 'recieve' (a nil value)")
+end
