@@ -801,10 +801,15 @@ func (ls *LState) stackTrace(level int) string {
 			cf := dbg.frame
 			buf = append(buf, fmt.Sprintf("\t%v in %v", ls.Where(i), ls.formattedFrameFuncName(cf)))
 			if !cf.Fn.IsG && cf.TailCall > 0 {
-				for tc := cf.TailCall; tc > 0; tc-- {
+				// netplay patch: at most 20 lines per frame (the trace keeps
+				// 7 + 7 of more than 20 lines, so the output is the same).
+				// A line for each of the millions of calls of an endless
+				// tail-call loop took seconds and tens of MB, which
+				// delayed its cancellation.
+				for tc := min(cf.TailCall, 20); tc > 0; tc-- {
 					buf = append(buf, "\t(tailcall): ?")
-					i++
 				}
+				i += cf.TailCall
 			}
 			i++
 		}
