@@ -37,7 +37,9 @@ var luaLibs = []luaLib{
 	luaLib{StringLibName, OpenString},
 	luaLib{MathLibName, OpenMath},
 	luaLib{DebugLibName, OpenDebug},
-	luaLib{ChannelLibName, OpenChannel},
+	// netplay patch: the channel library is not opened by default: a
+	// blocking ch:receive() holds the goroutine that runs Lua, and in netplay
+	// that freezes every task. OpenChannel still opens it on request.
 	luaLib{CoroutineLibName, OpenCoroutine},
 }
 

@@ -204,3 +204,12 @@ function test_error_message_for_a_misspelt_socket_method()
   eq(ok, false)
   eq((err:gsub("^[^:]*:%d+: ", "")), "attempt to call method 'recieve' (a nil value)")
 end
+
+-- gopher-lua's channel library is not opened (PATCHES.md: channel): a
+-- blocking ch:receive() would freeze every task.
+
+function test_no_channel_library()
+  eq(channel, nil, "channel")
+  eq(package.loaded.channel, nil, "package.loaded.channel")
+  eq((pcall(require, "channel")), false, "require 'channel' fails")
+end
