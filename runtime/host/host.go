@@ -104,14 +104,17 @@ func New(opts Options) *Host {
 }
 
 // luaOptions keep a task's Lua thread small: the registry (data stack) starts
-// at 128 slots and grows on demand, and the call stack grows as needed.
+// at 128 slots and grows on demand (geometrically, in the patched
+// gopher-lua) up to 1 Mi slots (16 MiB), and the call stack grows as needed
+// up to 20,000 frames, Lua 5.1's LUAI_MAXCALLS (a recursive-descent parser
+// on deeply nested input goes 10,000 deep). Past either: "stack overflow".
 // With gopher-lua's defaults every thread retains about 100 KB (DESIGN.md).
 func luaOptions() lua.Options {
 	return lua.Options{
 		RegistrySize:        128,
-		RegistryMaxSize:     1024 * 256,
+		RegistryMaxSize:     1024 * 1024,
 		RegistryGrowStep:    32,
-		CallStackSize:       lua.CallStackSize,
+		CallStackSize:       20000,
 		MinimizeStackMemory: true,
 	}
 }

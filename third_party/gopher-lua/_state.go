@@ -219,6 +219,7 @@ type callFrameStackSegment struct {
 type segIdx uint16
 type autoGrowingCallFrameStack struct {
 	segments []*callFrameStackSegment
+	maxSegs  int // netplay patch: segments grows on demand up to maxSegs
 	segIdx   segIdx
 	// segSp is the number of frames in the current segment which are used. Full 'sp' value is segIdx * FramesPerSegment + segSp.
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
@@ -245,7 +246,11 @@ func freeCallFrameStackSegment(seg *callFrameStackSegment) {
 // FramesPerSegment.
 func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
 	cs := &autoGrowingCallFrameStack{
-		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
+		// netplay patch: the slice of segments grows on demand. Made at its
+		// maximum length it cost every thread one pointer per 8 frames of
+		// CallStackSize (2.5 KB at 20,000) before it ran a single call.
+		segments: make([]*callFrameStackSegment, 1),
+		maxSegs:  min((maxSize+(FramesPerSegment-1))/FramesPerSegment, 1<<16), // segIdx is a uint16
 		segIdx:   0,
 	}
 	cs.segments[0] = newCallFrameStackSegment()
@@ -258,7 +263,10 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	// netplay patch: segIdx never reached len(segments), so the stack was
+	// never full and Push panicked ("lua callstack overflow") instead of
+	// pushCallFrame raising "stack overflow".
+	return int(cs.segIdx) >= cs.maxSegs-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -283,9 +291,12 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
-		if cs.segIdx < segIdx(len(cs.segments)-1) {
+		if int(cs.segIdx) < cs.maxSegs-1 {
 			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
+			if int(cs.segIdx) == len(cs.segments) { // netplay patch
+				cs.segments = append(cs.segments, nil)
+			}
 			cs.segments[cs.segIdx] = curSeg
 			cs.segSp = 0
 		} else {
@@ -383,6 +394,11 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
 	newSize := requiredSize + rg.growBy // give some padding
+	// netplay patch: grow geometrically. Growing by a fixed step copied the
+	// whole stack every growBy slots: unpack({}, 1, 1e5) took 5 s.
+	if double := 2 * len(rg.array); newSize < double {
+		newSize = double
+	}
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
@@ -693,37 +709,60 @@ func (ls *LState) where(level int, skipg bool) string {
 }
 
 func (ls *LState) stackTrace(level int) string {
-	buf := []string{}
-	header := "stack traceback:"
-	if ls.currentFrame != nil {
-		i := 0
-		for dbg, ok := ls.GetStack(i); ok; dbg, ok = ls.GetStack(i) {
-			cf := dbg.frame
-			buf = append(buf, fmt.Sprintf("\t%v in %v", ls.Where(i), ls.formattedFrameFuncName(cf)))
-			if !cf.Fn.IsG && cf.TailCall > 0 {
-				// netplay patch: at most 20 lines per frame (the trace keeps
-				// 7 + 7 of more than 20 lines, so the output is the same).
-				// A line for each of the millions of calls of an endless
-				// tail-call loop took seconds and tens of MB, which
-				// delayed its cancellation.
-				for tc := min(cf.TailCall, 20); tc > 0; tc-- {
-					buf = append(buf, "\t(tailcall): ?")
-				}
-				i += cf.TailCall
+	// netplay patch: one walk up the frames, and only the lines kept are
+	// formatted. Looking every level up from the top again (GetStack(i),
+	// Where(i)) made a traceback cost O(depth²): seconds for an error
+	// 20,000 calls deep, and PCall builds one for every error it catches.
+	// A frame adds at most 20 "(tailcall): ?" lines, one for each call lost
+	// to a tail call: a line for each of the millions of an endless
+	// tail-call loop took seconds and tens of MB, which delayed its
+	// cancellation. More than 20 lines are cut to 7 + 7, so the output is
+	// the same.
+	type traceLine struct {
+		cf        *callFrame // a frame; else one of:
+		tail, cut bool       // "(tailcall): ?", "...", else "[G]: ?"
+	}
+	var lines []traceLine
+	for cf := ls.currentFrame; cf != nil; cf = cf.Parent {
+		lines = append(lines, traceLine{cf: cf})
+		if !cf.Fn.IsG {
+			for tc := min(cf.TailCall, 20); tc > 0; tc-- {
+				lines = append(lines, traceLine{tail: true})
 			}
-			i++
 		}
 	}
-	buf = append(buf, fmt.Sprintf("\t%v: %v", "[G]", "?"))
-	buf = buf[intMax(0, intMin(level, len(buf))):len(buf)]
-	if len(buf) > 20 {
-		newbuf := make([]string, 0, 20)
-		newbuf = append(newbuf, buf[0:7]...)
-		newbuf = append(newbuf, "\t...")
-		newbuf = append(newbuf, buf[len(buf)-7:len(buf)]...)
-		buf = newbuf
+	lines = append(lines, traceLine{})
+	lines = lines[intMax(0, intMin(level, len(lines))):len(lines)]
+	if len(lines) > 20 {
+		kept := append(make([]traceLine, 0, 15), lines[:7]...)
+		kept = append(kept, traceLine{cut: true})
+		lines = append(kept, lines[len(lines)-7:]...)
 	}
-	return fmt.Sprintf("%s\n%s", header, strings.Join(buf, "\n"))
+	buf := make([]string, 0, len(lines))
+	for _, l := range lines {
+		switch {
+		case l.cf != nil:
+			buf = append(buf, fmt.Sprintf("\t%v in %v", ls.frameWhere(l.cf), ls.formattedFrameFuncName(l.cf)))
+		case l.tail:
+			buf = append(buf, "\t(tailcall): ?")
+		case l.cut:
+			buf = append(buf, "\t...")
+		default:
+			buf = append(buf, fmt.Sprintf("\t%v: %v", "[G]", "?"))
+		}
+	}
+	return fmt.Sprintf("%s\n%s", "stack traceback:", strings.Join(buf, "\n"))
+}
+
+// frameWhere is where(level, false) for the frame at that level: the
+// "source:line:" of a Lua frame, "[G]:" for a Go one.
+//
+// netplay patch: for stackTrace, which walks the frames itself.
+func (ls *LState) frameWhere(cf *callFrame) string {
+	if proto := cf.Fn.Proto; proto != nil {
+		return fmt.Sprintf("%v:%v:", proto.SourceName, proto.DbgSourcePositions[cf.Pc-1])
+	}
+	return "[G]:"
 }
 
 func (ls *LState) formattedFrameFuncName(fr *callFrame) string {
@@ -1514,7 +1553,7 @@ func (ls *LState) ToThread(n int) *LState {
 /* error & debug operations {{{ */
 
 func (ls *LState) registryOverflow() {
-	ls.RaiseError("registry overflow")
+	ls.RaiseError("stack overflow") // netplay patch: Lua 5.1's message
 }
 
 // This function is equivalent to luaL_error( http://www.lua.org/manual/5.1/manual.html#luaL_error ).

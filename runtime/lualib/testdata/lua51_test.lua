@@ -213,3 +213,33 @@ function test_no_channel_library()
   eq(package.loaded.channel, nil, "package.loaded.channel")
   eq((pcall(require, "channel")), false, "require 'channel' fails")
 end
+
+-- Stacks (PATCHES.md: stack growth): deep recursion works, the data stack
+-- grows fast, and past the limits Lua 5.1's catchable "stack overflow".
+
+local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+
+function test_recursion_10000_deep()
+  eq(depth(10000), 10000, "depth(10000)")
+  eq(coroutine.wrap(function() return depth(10000) end)(), 10000, "in a coroutine")
+  eq(spawn(depth, 10000):join(), 10000, "in a task")
+end
+
+function test_recursion_past_the_limit_is_a_stack_overflow()
+  local ok, err = pcall(loadstring("local function f() return 1 + f() end f()", "t"))
+  eq(ok, false); eq(err, "t:1: stack overflow")
+  ok, err = pcall(depth, 1e6)
+  eq(ok, false); eq((err:gsub("^[^:]*:%d+: ", "")), "stack overflow")
+  eq(depth(100), 100, "the state goes on")
+end
+
+function test_many_values_on_the_data_stack()
+  eq(select("#", unpack({}, 1, 1e5)), 1e5, "unpack({}, 1, 1e5)")
+  local t = {}
+  for i = 1, 1000 do t[i] = i end
+  local u = {unpack(t)}
+  eq(#u, 1000); eq(u[1000], 1000)
+  local s = string.rep("ab", 60000)
+  local bytes = {s:byte(1, -1)}
+  eq(#bytes, 120000, "#{s:byte(1, -1)}"); eq(bytes[120000], ("b"):byte())
+end
