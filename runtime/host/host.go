@@ -48,6 +48,11 @@ type Options struct {
 	// OnListen, if set, is called (without the interpreter lock) each time a
 	// script starts listening; tests use it to learn OS-chosen ports.
 	OnListen func(addr net.Addr)
+	// MaxAlloc bounds, in bytes, a single result an operation builds for a
+	// script (string.rep, .., table.concat, unpack, bin.pack, json.encode,
+	// ...): past it the operation raises "<name>: result too large" instead
+	// of the process running out of memory. 0: 1 GiB.
+	MaxAlloc int
 }
 
 // Host owns the Lua state, the interpreter lock, the tasks and the open
@@ -87,7 +92,7 @@ func New(opts Options) *Host {
 	if opts.Clock == nil {
 		opts.Clock = RealClock{}
 	}
-	L := lua.NewState(luaOptions())
+	L := lua.NewState(luaOptions(opts))
 	h := &Host{
 		L:         L,
 		opts:      opts,
@@ -109,8 +114,10 @@ func New(opts Options) *Host {
 // up to 20,000 frames, Lua 5.1's LUAI_MAXCALLS (a recursive-descent parser
 // on deeply nested input goes 10,000 deep). Past either: "stack overflow".
 // With gopher-lua's defaults every thread retains about 100 KB (DESIGN.md).
-func luaOptions() lua.Options {
+// opts.MaxAlloc bounds what one operation may allocate.
+func luaOptions(opts Options) lua.Options {
 	return lua.Options{
+		MaxAlloc:            opts.MaxAlloc,
 		RegistrySize:        128,
 		RegistryMaxSize:     1024 * 1024,
 		RegistryGrowStep:    32,

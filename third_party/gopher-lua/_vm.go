@@ -982,6 +982,11 @@ func stringConcat(L *LState, total, last int) LValue {
 				i--
 				total--
 			}
+			size := 0 // netplay patch: the result's size, checked before it is made
+			for _, s := range buf {
+				size += len(s)
+			}
+			L.CheckAlloc("string concatenation", size)
 			rhs = LString(strings.Join(buf, ""))
 		}
 	}

@@ -447,6 +447,11 @@ func baseUnpack(L *LState) int {
 	tb := L.CheckTable(1)
 	start := L.OptInt(2, 1)
 	end := L.OptInt(3, tb.Len())
+	// netplay patch: Lua 5.1's check, before pushing anything: unpack({}, 1,
+	// 1e8) grew the stack to its limit first.
+	if n := end - start + 1; start <= end && (n <= 0 || !L.checkStack(n)) {
+		L.RaiseError("too many results to unpack")
+	}
 	for i := start; i <= end; i++ {
 		L.Push(tb.RawGetInt(i))
 	}

@@ -109,6 +109,11 @@ type Options struct {
 	// If `MinimizeStackMemory` is set, the call stack will be automatically grown or shrank up to a limit of
 	// `CallStackSize` in order to minimize memory usage. This does incur a slight performance penalty.
 	MinimizeStackMemory bool
+	// netplay patch: the largest single allocation, in bytes, a library
+	// function or operator may make for a script (string.rep, .., table.concat,
+	// string.format, unpack, ...); past it the operation raises
+	// "<name>: result too large". 0 means DefaultMaxAlloc (1 GiB).
+	MaxAlloc int
 }
 
 /* }}} */

@@ -65,6 +65,9 @@ func strByte(L *LState) int {
 	if end < 0 || end <= start || start >= l {
 		return 0
 	}
+	if !L.checkStack(end - start) { // netplay patch: Lua 5.1's message
+		L.RaiseError("string slice too long")
+	}
 
 	for i := start; i < end; i++ {
 		L.Push(LNumber(str[i]))
@@ -135,6 +138,7 @@ func strFind(L *LState) int {
 
 func strFormat(L *LState) int {
 	str := L.CheckString(1)
+	strFormatCheck(L, str) // netplay patch
 	args := make([]interface{}, L.GetTop()-1)
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
@@ -143,6 +147,53 @@ func strFormat(L *LState) int {
 	npat := strings.Count(str, "%") - strings.Count(str, "%%")
 	L.Push(LString(fmt.Sprintf(str, args[:intMin(npat, len(args))]...)))
 	return 1
+}
+
+// strFormatCheck applies Lua 5.1's limits to a format (at most 5 flags,
+// widths and precisions of at most 2 digits) and checks a bound of the
+// result's size, from the format and the string arguments, against
+// MaxAlloc.
+//
+// netplay patch: Go's fmt took ("%99999999d"):format(1) for "%!(NOVERB)"
+// and would make a result of whatever width a script asked for.
+func strFormatCheck(L *LState, format string) {
+	size, arg := len(format), 2
+	digits := func(i int) int {
+		for k := 0; k < 2 && i < len(format) && '0' <= format[i] && format[i] <= '9'; k++ {
+			i++
+		}
+		return i
+	}
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		if i++; i < len(format) && format[i] == '%' {
+			continue
+		}
+		flags := i
+		for i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0 {
+			i++
+		}
+		if i-flags > 5 {
+			L.RaiseError("invalid format (repeated flags)")
+		}
+		if i = digits(i); i < len(format) && format[i] == '.' {
+			i = digits(i + 1)
+		}
+		if i < len(format) && '0' <= format[i] && format[i] <= '9' {
+			L.RaiseError("invalid format (width or precision too long)")
+		}
+		size += 512 // a number, padded to a width of at most 99
+		if s, ok := L.Get(arg).(LString); ok && arg <= L.GetTop() {
+			size += len(s) // %s
+			if i < len(format) && format[i] == 'q' {
+				size += 3 * len(s) // every byte as \xNN at worst
+			}
+		}
+		arg++
+	}
+	L.CheckAlloc("string.format", size)
 }
 
 func strGsub(L *LState) int {
@@ -200,26 +251,35 @@ func capturedString(L *LState, m *pm.MatchData, str string, idx int) string {
 
 }
 
+// netplay patch: gsub builds its result once, in order, after checking
+// its size (gsubReplace keeps the count). It copied the whole string for
+// every match: O(len × matches), seconds for 20,000 matches, and no bound
+// on the result.
 func strGsubDoReplace(str string, info []replaceInfo) string {
-	offset := 0
-	buf := []byte(str)
+	var b strings.Builder
+	prev := 0
 	for _, replace := range info {
-		oldlen := len(buf)
-		b1 := append([]byte(""), buf[0:offset+replace.Indicies[0]]...)
-		b2 := []byte("")
-		index2 := offset + replace.Indicies[1]
-		if index2 <= len(buf) {
-			b2 = append(b2, buf[index2:len(buf)]...)
-		}
-		buf = append(b1, replace.String...)
-		buf = append(buf, b2...)
-		offset += len(buf) - oldlen
+		b.WriteString(str[prev:replace.Indicies[0]])
+		b.WriteString(replace.String)
+		prev = replace.Indicies[1]
 	}
-	return string(buf)
+	b.WriteString(str[prev:])
+	return b.String()
+}
+
+// gsubReplace appends a replacement of str[start:end] to info, keeping the
+// result's size in *size and raising when it passes MaxAlloc.
+//
+// netplay patch.
+func gsubReplace(L *LState, info []replaceInfo, size *int, start, end int, repl string) []replaceInfo {
+	*size += len(repl) - (end - start)
+	L.CheckAlloc("string.gsub", *size)
+	return append(info, replaceInfo{[]int{start, end}, repl})
 }
 
 func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) string {
 	infoList := make([]replaceInfo, 0, len(matches))
+	size := len(str)
 	for _, match := range matches {
 		start, end := match.Capture(0), match.Capture(1)
 		sc := newFlagScanner('%', "", "", repl)
@@ -238,7 +298,7 @@ func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) str
 				}
 			}
 		}
-		infoList = append(infoList, replaceInfo{[]int{start, end}, sc.String()})
+		infoList = gsubReplace(L, infoList, &size, start, end, sc.String()) // netplay patch
 	}
 
 	return strGsubDoReplace(str, infoList)
@@ -246,6 +306,7 @@ func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) str
 
 func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) string {
 	infoList := make([]replaceInfo, 0, len(matches))
+	size := len(str)
 	for _, match := range matches {
 		idx := 0
 		if match.CaptureLength() > 2 { // has captures
@@ -258,7 +319,7 @@ func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) 
 			value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
 		}
 		if !LVIsFalse(value) {
-			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, LVAsString(value)})
+			infoList = gsubReplace(L, infoList, &size, match.Capture(0), match.Capture(1), LVAsString(value)) // netplay patch
 		}
 	}
 	return strGsubDoReplace(str, infoList)
@@ -266,6 +327,7 @@ func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) 
 
 func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData) string {
 	infoList := make([]replaceInfo, 0, len(matches))
+	size := len(str)
 	for _, match := range matches {
 		start, end := match.Capture(0), match.Capture(1)
 		L.Push(repl)
@@ -286,7 +348,7 @@ func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData
 		L.Call(nargs, 1)
 		ret := L.reg.Pop()
 		if !LVIsFalse(ret) {
-			infoList = append(infoList, replaceInfo{[]int{start, end}, LVAsString(ret)})
+			infoList = gsubReplace(L, infoList, &size, start, end, LVAsString(ret)) // netplay patch
 		}
 	}
 	return strGsubDoReplace(str, infoList)
@@ -395,6 +457,7 @@ func strRep(L *LState) int {
 	if n < 0 {
 		L.Push(emptyLString)
 	} else {
+		L.CheckAlloc("string.rep", repeatSize(str, "", n)) // netplay patch
 		L.Push(LString(strings.Repeat(str, n)))
 	}
 	return 1

@@ -2,6 +2,7 @@ package lua
 
 import (
 	"sort"
+	"strings"
 )
 
 func OpenTable(L *LState) int {
@@ -66,19 +67,22 @@ func tableConcat(L *LState) int {
 		L.Push(emptyLString)
 		return 1
 	}
-	//TODO should flushing?
-	retbottom := L.GetTop()
+	// netplay patch: the result is sized, checked against MaxAlloc and built
+	// in one buffer. The values and separators went on the data stack
+	// (twice the table's length in slots: a stack overflow past 512K
+	// values) and the result was made whatever its size.
+	parts := make([]string, 0, j-i+1)
+	size := len(sep) * (j - i)
 	for ; i <= j; i++ {
 		v := tbl.RawGetInt(i)
 		if !LVCanConvToString(v) {
 			L.RaiseError("invalid value (%s) at index %d in table for concat", v.Type().String(), i)
 		}
-		L.Push(v)
-		if i != j {
-			L.Push(sep)
-		}
+		parts = append(parts, LVAsString(v))
+		size += len(parts[len(parts)-1])
 	}
-	L.Push(stringConcat(L, L.GetTop()-retbottom, L.reg.Top()-1))
+	L.CheckAlloc("table.concat", size)
+	L.Push(LString(strings.Join(parts, string(sep))))
 	return 1
 }
 

@@ -183,7 +183,9 @@ func readBufioSize(reader *bufio.Reader, size int64) ([]byte, error, bool) {
 	var err error
 	var n int
 	for read != size {
-		buf := make([]byte, size-read)
+		// netplay patch: read in chunks of at most 64 KiB; making the whole
+		// buffer first, io.read(2^40) died of out of memory.
+		buf := make([]byte, min(size-read, 64*1024))
 		n, err = reader.Read(buf)
 		if err != nil {
 			break
