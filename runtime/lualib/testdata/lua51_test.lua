@@ -243,3 +243,13 @@ function test_many_values_on_the_data_stack()
   local bytes = {s:byte(1, -1)}
   eq(#bytes, 120000, "#{s:byte(1, -1)}"); eq(bytes[120000], ("b"):byte())
 end
+
+function test_error_messages_name_the_local_in_scope()
+  -- a local of a block that has ended is not named (PATCHES.md: local scopes)
+  eq(raised("do local a = 1 end local f; f()"), "t:1: attempt to call local 'f' (a nil value)")
+  eq(raised("do for i = 1, 2 do end end local t = {} t.nope()"), "t:1: attempt to call field 'nope' (a nil value)")
+  eq(raised("do local a, b = 1, 2 end do local c = 3 end local x, y; y()"), "t:1: attempt to call local 'y' (a nil value)")
+  local f = loadstring("do local a = 1 end local f = 2; return debug.getlocal(1, 1)", "t")
+  local name, value = f()
+  eq(name, "f", "debug.getlocal names the local in scope"); eq(value, 2)
+end
