@@ -539,7 +539,15 @@ func loRequire(L *LState) int {
 		L.Push(lv)
 		return 1
 	}
-	loaders, ok := L.GetField(L.Get(RegistryIndex), "_LOADERS").(*LTable)
+	// netplay patch: the loaders are package.loaders as the script left it,
+	// looked up as the loaders look up package.preload and package.path, as
+	// Lua 5.1 does; gopher-lua used the table it started with, so
+	// package.loaders = {...} was ignored.
+	loadersv := L.GetField(L.Get(RegistryIndex), "_LOADERS")
+	if pkg, ok := L.GetField(L.Get(EnvironIndex), "package").(*LTable); ok {
+		loadersv = pkg.RawGetString("loaders")
+	}
+	loaders, ok := loadersv.(*LTable)
 	if !ok {
 		L.RaiseError("package.loaders must be a table")
 	}

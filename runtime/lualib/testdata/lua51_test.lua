@@ -253,3 +253,35 @@ function test_error_messages_name_the_local_in_scope()
   local name, value = f()
   eq(name, "f", "debug.getlocal names the local in scope"); eq(value, 2)
 end
+
+-- require honours package.path and package.loaders, as in Lua 5.1
+-- (PATCHES.md: require), beside netplay's preloaded modules.
+
+function test_require_honours_package_path()
+  local base = os.tmpname()
+  local file = base .. "_netplaymod.lua"
+  local f = assert(io.open(file, "w"))
+  f:write("REQUIRED = ...\nreturn {name = ...}\n")
+  f:close()
+  local oldpath = package.path
+  package.path = "/nonexistent/?.lua;" .. base .. "_?.lua"
+  local ok, m = pcall(require, "netplaymod")
+  package.path = oldpath
+  os.remove(file); os.remove(base)
+  eq(ok, true, "require found the module: " .. tostring(m))
+  eq(m.name, "netplaymod"); eq(REQUIRED, "netplaymod")
+  eq(require "netplaymod", m, "loaded once")
+  eq(package.loaded.netplaymod, m)
+end
+
+function test_require_honours_package_loaders()
+  table.insert(package.loaders, 1, function(name)
+    if name == "virtual" then return function(n) return {from = n} end end
+    return "\n\tno virtual module '" .. name .. "'"
+  end)
+  eq(require("virtual").from, "virtual", "an added loader")
+  package.loaders = {function(name) return function() return "made by " .. name end end}
+  eq(require "other", "made by other", "a replaced package.loaders")
+  eq(require "socket", socket, "netplay's modules stay")
+  eq(require "json", json)
+end
