@@ -102,7 +102,7 @@ func New(opts Options) *Host {
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
-	h.redirectOutput()
+	h.installStdlib()
 	h.wrapCoroutines()
 	return h
 }

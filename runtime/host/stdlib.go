@@ -6,6 +6,8 @@ package host
 //	io.write(...)     to the host's Stdout while io.output() is the
 //	                  default stdout; after io.output(file), to that file
 //	tostring(v)       numbers as a person writes them (FormatNumber)
+//	coroutine.running()  nil outside the script's own coroutines, as in
+//	                  Lua's main thread: a task's main chunk is not one
 //
 // They keep Lua 5.1's rules otherwise: a __tostring metamethod's result is
 // what tostring returns, whatever it is, and print refuses one that is not
@@ -18,9 +20,10 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// redirectOutput points print and io.write at the host's Stdout, and has
-// print and tostring write numbers as a person would.
-func (h *Host) redirectOutput() {
+// installStdlib points print and io.write at the host's Stdout, has print
+// and tostring write numbers as a person would, and makes
+// coroutine.running() nil in a task's own thread.
+func (h *Host) installStdlib() {
 	L := h.L
 	L.SetGlobal("print", L.NewFunction(hostPrint))
 	L.SetGlobal("tostring", L.NewFunction(hostTostring))
@@ -28,6 +31,23 @@ func (h *Host) redirectOutput() {
 		write, output, stdout := iolib.RawGetString("write"), iolib.RawGetString("output"), iolib.RawGetString("stdout")
 		iolib.RawSetString("write", L.NewClosure(hostWrite, write, output, stdout))
 	}
+	if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
+		co.RawSetString("running", L.NewFunction(hostRunning))
+	}
+}
+
+// hostRunning implements coroutine.running() -> the running coroutine, or
+// nil when the code runs in a task's own thread (the main chunk, a spawned
+// function, a timer) rather than in a coroutine the script made: each task
+// is the main thread of its own program, as in Lua 5.1. A coroutine is
+// resumed by a parent; a task's thread has none.
+func hostRunning(L *lua.LState) int {
+	if L.Parent == nil {
+		L.Push(lua.LNil)
+	} else {
+		L.Push(L)
+	}
+	return 1
 }
 
 // hostPrint implements print(...): like Lua's, but to the host's Stdout in

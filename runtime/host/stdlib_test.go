@@ -73,3 +73,17 @@ func TestIOWriteFollowsIOOutput(t *testing.T) {
 		t.Fatalf("file %q, %v", data, err)
 	}
 }
+
+// coroutine.running() is nil in a task's own thread, as in Lua's main
+// thread, and the coroutine inside one the script made (the suite's
+// closure.lua).
+func TestCoroutineRunningIsNilInATask(t *testing.T) {
+	out, err := runChunk(t, `
+		local co
+		co = coroutine.create(function() return coroutine.running() == co end)
+		local wrapped = coroutine.wrap(function() return type(coroutine.running()) end)
+		print(coroutine.running(), select(2, coroutine.resume(co)), wrapped())`, nil)
+	if err != nil || out != "nil\ttrue\tthread\n" {
+		t.Fatalf("output %q, error %v", out, err)
+	}
+}
