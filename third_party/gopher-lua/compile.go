@@ -411,6 +411,7 @@ type funcContext struct {
 	labelPc         map[int]int
 	gotosCount      int
 	unresolvedGotos map[int]*gotoLabelDesc
+	constIndex      map[LValue]int // netplay patch: Proto.Constants by value
 }
 
 func newFuncContext(sourcename string, parent *funcContext) *funcContext {
@@ -521,14 +522,19 @@ func (fc *funcContext) GetLabelPc(label int) int {
 }
 
 func (fc *funcContext) ConstIndex(value LValue) int {
-	ctype := value.Type()
-	for i, lv := range fc.Proto.Constants {
-		if lv.Type() == ctype && lv == value {
-			return i
-		}
+	// netplay patch: a map, as Lua 5.1's compiler keeps, instead of a scan of
+	// every constant so far: a 100,000-constant chunk (the suite's
+	// verybig.lua) took 100 s to compile. Map keys compare as == did (NaN
+	// never matches, 0 and -0 do).
+	if i, ok := fc.constIndex[value]; ok {
+		return i
 	}
 	fc.Proto.Constants = append(fc.Proto.Constants, value)
 	v := len(fc.Proto.Constants) - 1
+	if fc.constIndex == nil {
+		fc.constIndex = map[LValue]int{}
+	}
+	fc.constIndex[value] = v
 	if v > opMaxArgBx {
 		raiseCompileError(fc, fc.Proto.LineDefined, "too many constants")
 	}

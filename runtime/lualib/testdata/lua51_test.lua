@@ -285,3 +285,14 @@ function test_require_honours_package_loaders()
   eq(require "socket", socket, "netplay's modules stay")
   eq(require "json", json)
 end
+
+-- Big chunks (PATCHES.md: constants): a chunk with many constants
+-- compiles in linear time.
+
+function test_chunk_with_60000_constants()
+  local lines = {"local t = {}"}
+  for i = 1, 30000 do lines[#lines + 1] = ("t[%d] = 's%d'"):format(i, i) end
+  lines[#lines + 1] = "return t"
+  local t = assert(loadstring(table.concat(lines, "\n")))()
+  eq(#t, 30000); eq(t[30000], "s30000"); eq(t[1], "s1")
+end
