@@ -289,6 +289,12 @@ func (cd *codeStore) Last() uint32 {
 	if cd.pc == 0 {
 		return opInvalidInstruction
 	}
+	// netplay patch: the word after a SETLIST with C == 0 is its block
+	// number, not an instruction; read as one it is an OP_MOVE (opcode 0),
+	// which PropagateKMV popped and compileLogicalOpExprAux retargeted.
+	if cd.pc >= 2 && opGetOpCode(cd.codes[cd.pc-2]) == OP_SETLIST && opGetArgC(cd.codes[cd.pc-2]) == 0 {
+		return opInvalidInstruction
+	}
 	return cd.codes[cd.pc-1]
 }
 
@@ -1418,12 +1424,17 @@ func compileTableExpr(context *funcContext, reg int, ex *ast.TableExpr, ec *expc
 			if field.Key != nil {
 				line = field.Key
 			}
+			// netplay patch: past 511 blocks C is 0 and the block number
+			// follows as a word of its own; that word was the clamped 0, so
+			// the VM stored the last block at index -49.. (a literal of more
+			// than 25,550 values lost them).
+			block := c
 			if c > 511 {
 				c = 0
 			}
 			code.AddABC(OP_SETLIST, tablereg, b, c, sline(line))
 			if c == 0 {
-				code.Add(uint32(c), sline(line))
+				code.Add(uint32(block), sline(line))
 			}
 		}
 	}
@@ -1853,6 +1864,12 @@ func patchCode(context *funcContext) { // {{{
 				context.Code.SetC(pc-moven, intMin(moven-1, opMaxArgsC))
 			}
 			moven = 0
+		}
+		// netplay patch: skip the block number that follows a SETLIST with
+		// C == 0; read as an instruction it is an OP_MOVE, and merging it
+		// into an OP_MOVEN changed it.
+		if curop == OP_SETLIST && opGetArgC(inst) == 0 {
+			pc++
 		}
 	}
 	maxreg++

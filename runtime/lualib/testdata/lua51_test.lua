@@ -286,8 +286,8 @@ function test_require_honours_package_loaders()
   eq(require "json", json)
 end
 
--- Big chunks (PATCHES.md: constants): a chunk with many constants
--- compiles in linear time.
+-- A chunk with many constants compiles in linear time (PATCHES.md:
+-- constants).
 
 function test_chunk_with_60000_constants()
   local lines = {"local t = {}"}
@@ -295,4 +295,29 @@ function test_chunk_with_60000_constants()
   lines[#lines + 1] = "return t"
   local t = assert(loadstring(table.concat(lines, "\n")))()
   eq(#t, 30000); eq(t[30000], "s30000"); eq(t[1], "s1")
+end
+
+-- A table literal of more than 25,550 values keeps them all, wherever it
+-- stands (PATCHES.md: SETLIST block numbers).
+
+local function numbers(n)
+  local parts = {}
+  for i = 1, n do parts[i] = i end
+  return table.concat(parts, ",")
+end
+
+function test_table_literal_past_25550_values()
+  local list = numbers(30000)
+  local cases = {
+    {"return {" .. list .. "}", function(t) return t end},
+    {"return nil or {" .. list .. "}", function(t) return t end},
+    {"local x; return x or {" .. list .. "}", function(t) return t end},
+    {"local y = false or {" .. list .. "}; return y", function(t) return t end},
+    {"return {k = {" .. list .. "}}", function(t) return t.k end},
+    {"local function id(t) return t end return id{" .. list .. "}", function(t) return t end},
+  }
+  for i, c in ipairs(cases) do
+    local t = c[2](assert(loadstring(c[1]))())
+    eq(#t, 30000, "case " .. i .. ": #t"); eq(t[25551], 25551, "case " .. i); eq(t[30000], 30000, "case " .. i)
+  end
 end
