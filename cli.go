@@ -8,6 +8,7 @@ import (
 	"net"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -52,6 +53,7 @@ usage:
   netplay -e CODE                  run a chunk of Lua
   netplay -i FILE [ARGS...]        run FILE, then a REPL over the same state
   netplay --trace ...              also print every send and receive to stderr
+  netplay --max-alloc BYTES ...    bound one allocation of a script (default 1 GiB)
   netplay list                     the bundled scripts
   netplay help | version
 `
@@ -121,6 +123,8 @@ type invocation struct {
 	target  string   // the script (run), the code (eval) or the subcommand's name
 	args    []string // the script's arguments
 	trace   bool
+
+	maxAlloc int // --max-alloc: host.Options.MaxAlloc, 0 for the default
 }
 
 func parseArgs(args []string) (invocation, error) {
@@ -130,6 +134,16 @@ func parseArgs(args []string) (invocation, error) {
 		case "--trace":
 			inv.trace = true
 			args = args[1:]
+		case "--max-alloc":
+			n := 0
+			if len(args) > 1 {
+				n, _ = strconv.Atoi(args[1])
+			}
+			if n < 1 {
+				return inv, errors.New("--max-alloc needs a number of bytes")
+			}
+			inv.maxAlloc = n
+			args = args[2:]
 		case "-e":
 			if len(args) < 2 {
 				return inv, errors.New("-e needs a chunk of Lua code")
@@ -187,7 +201,7 @@ func list(out io.Writer) int {
 // runScript runs a file, a bundled script or a chunk until every task it
 // started has finished.
 func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
-	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen})
+	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen, MaxAlloc: inv.maxAlloc})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
@@ -284,7 +298,7 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		history = repl.DefaultHistoryFile()
 	}
 	r := repl.New(repl.Config{In: stdio.In, Out: stdio.Out, Err: stdio.Err, Terminal: terminal, HistoryFile: history, Startup: startup})
-	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen})
+	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen, MaxAlloc: inv.maxAlloc})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError

@@ -18,3 +18,5 @@ require (
 	github.com/mattn/go-runewidth v0.0.31 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

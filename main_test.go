@@ -224,6 +224,9 @@ func TestCommandLine(t *testing.T) {
 		{"-e without code", []string{"-e"}, 2, "", "netplay: -e needs a chunk of Lua code"},
 		{"version", []string{"version"}, 0, "netplay " + version + "\n", ""},
 		{"a task error makes the exit status 1", []string{"-e", "spawn(function() error('in task', 0) end)"}, 1, "", "task 2: in task\n"},
+		{"--max-alloc bounds one allocation", []string{"--max-alloc", "1000", "-e", "print(pcall(string.rep, 'x', 1001)) print(#string.rep('x', 1000))"}, 0, "false\t<string>:1: string.rep: result too large\n1000\n", ""},
+		{"--max-alloc needs a number", []string{"--max-alloc", "lots", "-e", "print(1)"}, 2, "", "netplay: --max-alloc needs a number of bytes\n"},
+		{"--max-alloc needs a value", []string{"--max-alloc"}, 2, "", "netplay: --max-alloc needs a number of bytes\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

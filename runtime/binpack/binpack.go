@@ -2,6 +2,7 @@ package binpack
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -311,11 +312,23 @@ func getFloat(data []byte, little bool, size int) float64 {
 // as 2. The error reported is the one Lua reports: the first one met while
 // going through the format from left to right.
 func Pack(format string, args ...Value) ([]byte, error) {
+	return PackLimit(format, MaxSize, args...)
+}
+
+// ErrTooLarge is what PackLimit returns for a result over its limit.
+var ErrTooLarge = errors.New("result too large")
+
+// PackLimit is Pack refusing, with ErrTooLarge and before it allocates, a
+// result longer than limit bytes (the host's bound on one allocation).
+func PackLimit(format string, limit int, args ...Value) ([]byte, error) {
 	// A first pass checks everything and sizes the result, so that a
 	// failing call allocates nothing big and a good one allocates once.
 	size, err := pack(format, args, nil)
 	if err != nil {
 		return nil, err
+	}
+	if size > limit {
+		return nil, ErrTooLarge
 	}
 	out := make([]byte, 0, size)
 	if _, err := pack(format, args, &out); err != nil {

@@ -58,6 +58,11 @@ type Options struct {
 	// Network is where sockets live: the operating system's (default), or
 	// an in-process one (the default under a virtual clock).
 	Network netio.Network
+	// MaxAlloc bounds, in bytes, a single result an operation builds for a
+	// script (string.rep, .., table.concat, unpack, bin.pack, json.encode,
+	// ...): past it the operation raises "<name>: result too large" instead
+	// of the process running out of memory. 0: 1 GiB.
+	MaxAlloc int
 }
 
 // Host owns the Lua state, the interpreter, the tasks and the open
@@ -117,7 +122,7 @@ func New(opts Options) *Host {
 			opts.Network = netio.NewMemNetwork()
 		}
 	}
-	L := lua.NewState(luaOptions())
+	L := lua.NewState(luaOptions(opts))
 	h := &Host{
 		L:         L,
 		opts:      opts,
@@ -131,7 +136,7 @@ func New(opts Options) *Host {
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
-	h.redirectOutput()
+	h.installStdlib()
 	h.wrapCoroutines()
 	if opts.BusyWarning > 0 {
 		go h.watchBusyTasks(opts.BusyWarning)
@@ -140,14 +145,19 @@ func New(opts Options) *Host {
 }
 
 // luaOptions keep a task's Lua thread small: the registry (data stack) starts
-// at 128 slots and grows on demand, and the call stack grows as needed.
+// at 128 slots and grows on demand (geometrically, in the patched
+// gopher-lua) up to 1 Mi slots (16 MiB), and the call stack grows as needed
+// up to 20,000 frames, Lua 5.1's LUAI_MAXCALLS (a recursive-descent parser
+// on deeply nested input goes 10,000 deep). Past either: "stack overflow".
 // With gopher-lua's defaults every thread retains about 100 KB (DESIGN.md).
-func luaOptions() lua.Options {
+// opts.MaxAlloc bounds what one operation may allocate.
+func luaOptions(opts Options) lua.Options {
 	return lua.Options{
+		MaxAlloc:            opts.MaxAlloc,
 		RegistrySize:        128,
-		RegistryMaxSize:     1024 * 256,
+		RegistryMaxSize:     1024 * 1024,
 		RegistryGrowStep:    32,
-		CallStackSize:       lua.CallStackSize,
+		CallStackSize:       20000,
 		MinimizeStackMemory: true,
 	}
 }

@@ -3,8 +3,6 @@ package host
 import (
 	"math"
 	"strconv"
-
-	lua "github.com/yuin/gopher-lua"
 )
 
 // FormatNumber writes a number as a person would: whole numbers without a
@@ -24,19 +22,4 @@ func FormatNumber(f float64) string {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
-}
-
-// ToString is tostring(v) with numbers written by FormatNumber.
-func ToString(L *lua.LState, v lua.LValue) string {
-	if n, ok := v.(lua.LNumber); ok {
-		return FormatNumber(float64(n))
-	}
-	return L.ToStringMeta(v).String()
-}
-
-// hostTostring implements tostring(v), numbers by FormatNumber.
-func hostTostring(L *lua.LState) int {
-	L.CheckAny(1)
-	L.Push(lua.LString(ToString(L, L.Get(1))))
-	return 1
 }

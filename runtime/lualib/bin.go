@@ -32,7 +32,7 @@ var binFuncs = map[string]lua.LGFunction{
 }
 
 // binMaxResults bounds the values one bin.unpack call pushes, well below
-// the Lua stack's limit (the host's registry holds 256Ki slots).
+// the Lua stack's limit (the host's registry holds 1Mi slots).
 const binMaxResults = 100000
 
 // OpenBin is the loader of the bin module.
@@ -116,7 +116,10 @@ func binPack(L *lua.LState) int {
 	for i := 2; i <= L.GetTop(); i++ {
 		args = append(args, binValue(L.Get(i)))
 	}
-	b, err := binpack.Pack(format, args...)
+	b, err := binpack.PackLimit(format, L.MaxAlloc(), args...)
+	if errors.Is(err, binpack.ErrTooLarge) {
+		L.RaiseError("bin.pack: result too large")
+	}
 	if err != nil {
 		raiseBinpack(L, "pack", err)
 	}
@@ -173,7 +176,9 @@ func binPacksize(L *lua.LState) int {
 
 // binHex implements bin.hex(s) -> string: two lowercase hex digits a byte.
 func binHex(L *lua.LState) int {
-	L.Push(lua.LString(binpack.Hex([]byte(binCheckString(L, 1, "hex")))))
+	s := binCheckString(L, 1, "hex")
+	L.CheckAlloc("bin.hex", 2*len(s))
+	L.Push(lua.LString(binpack.Hex([]byte(s))))
 	return 1
 }
 
@@ -196,6 +201,8 @@ func binUnhex(L *lua.LState) int {
 // binHexdump implements bin.hexdump(s) -> text, as xxd prints it: 16 bytes
 // a line, "00000000: 4865 6c6c 6f0a                           Hello.\n".
 func binHexdump(L *lua.LState) int {
-	L.Push(lua.LString(binpack.Hexdump([]byte(binCheckString(L, 1, "hexdump")))))
+	s := binCheckString(L, 1, "hexdump")
+	L.CheckAlloc("bin.hexdump", (len(s)+15)/16*80) // a line is under 80 bytes
+	L.Push(lua.LString(binpack.Hexdump([]byte(s))))
 	return 1
 }

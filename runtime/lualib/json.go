@@ -173,11 +173,14 @@ func jsonEncode(L *lua.LState) int {
 	default:
 		namedArgError(L, 2, "encode", "table expected, got "+opts.Type().String())
 	}
-	e := jsonEncoder{onPath: map[*lua.LTable]bool{}}
+	e := jsonEncoder{onPath: map[*lua.LTable]bool{}, max: L.MaxAlloc()}
 	if err := e.value(v); err != nil {
 		L.RaiseError("%s", err.Error())
 	}
 	out := e.buf
+	if len(out) > e.max || indent != "" && jsonIndentedLen(out, len(indent)) > e.max {
+		L.RaiseError("%s", errJSONTooLarge.Error())
+	}
 	if indent != "" {
 		var b bytes.Buffer
 		if err := json.Indent(&b, out, "", indent); err != nil {
@@ -192,8 +195,23 @@ func jsonEncode(L *lua.LState) int {
 // jsonEncoder writes one value as compact JSON.
 type jsonEncoder struct {
 	buf    []byte
+	max    int                  // the longest text allowed: the host's bound on one allocation
 	onPath map[*lua.LTable]bool // the tables being written: seeing one again is a cycle
 	path   []lua.LValue         // the keys from the top value to the current one
+}
+
+// errJSONTooLarge is the error for a text longer than the host lets one
+// operation allocate (lua.LState.MaxAlloc).
+var errJSONTooLarge = errors.New("json: result too large")
+
+// appendString writes s as a JSON string, unless that would take the text
+// past e.max.
+func (e *jsonEncoder) appendString(s string) error {
+	if len(e.buf)+6*len(s)+2 > e.max && len(e.buf)+jsonQuotedLen(s) > e.max {
+		return errJSONTooLarge
+	}
+	e.buf = appendJSONString(e.buf, s)
+	return nil
 }
 
 // fail returns an encoding error naming where it happened, as a Lua index
@@ -250,6 +268,9 @@ func jsonKeyString(k lua.LValue) string {
 }
 
 func (e *jsonEncoder) value(v lua.LValue) error {
+	if len(e.buf) > e.max {
+		return errJSONTooLarge
+	}
 	switch v := v.(type) {
 	case *lua.LNilType:
 		e.buf = append(e.buf, "null"...)
@@ -268,8 +289,7 @@ func (e *jsonEncoder) value(v lua.LValue) error {
 		if !utf8.ValidString(string(v)) {
 			return e.fail("string is not valid UTF-8")
 		}
-		e.buf = appendJSONString(e.buf, string(v))
-		return nil
+		return e.appendString(string(v))
 	case *lua.LTable:
 		return e.table(v)
 	case *lua.LUserData:
@@ -392,7 +412,9 @@ func (e *jsonEncoder) object(t *lua.LTable, n int) error {
 			}
 			e.buf = append(e.buf, ',')
 		}
-		e.buf = appendJSONString(e.buf, m.name)
+		if err := e.appendString(m.name); err != nil {
+			return err
+		}
 		e.buf = append(e.buf, ':')
 		e.path = append(e.path, m.key)
 		if err := e.value(m.val); err != nil {
@@ -438,6 +460,54 @@ func appendJSONNumber(b []byte, f float64) ([]byte, string) {
 
 // appendJSONString appends s, valid UTF-8, as a JSON string: quotes,
 // backslashes and control characters escaped, everything else as is.
+// jsonQuotedLen is the length appendJSONString writes for s.
+func jsonQuotedLen(s string) int {
+	n := len(s) + 2
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			n++
+		case c < 0x20:
+			n += 5
+		}
+	}
+	return n
+}
+
+// jsonIndentedLen is the length json.Indent(dst, src, "", indent) writes
+// for src, compact JSON as jsonEncoder writes it, with an indent of
+// indent bytes: a newline and the depth's indent after an opening bracket
+// and a comma and before a closing bracket (an empty [] or {} stays as it
+// is), a space after a colon.
+func jsonIndentedLen(src []byte, indent int) int {
+	n, depth := len(src), 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '"':
+			for i++; src[i] != '"'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			if next := src[i+1]; next == ']' || next == '}' {
+				i++
+				continue
+			}
+			depth++
+			n += 1 + depth*indent
+		case ',':
+			n += 1 + depth*indent
+		case ':':
+			n++
+		case ']', '}':
+			depth--
+			n += 1 + depth*indent
+		}
+	}
+	return n
+}
+
 func appendJSONString(b []byte, s string) []byte {
 	const hexDigits = "0123456789abcdef"
 	b = append(b, '"')

@@ -5,7 +5,7 @@ package lualib
 // chat client's io.read froze every other task.
 //
 //	io.read(...)  io.lines()  io.stdin:read(...)  io.stdin:lines()
-//	    from standard input (when io.input() is still stdin)
+//	    from standard input (io.read and io.lines while io.input() is stdin)
 //	os.execute(cmd) -> status        waits for the command outside the interpreter
 //	io.popen(cmd[, "r"|"w"]) -> p    p:read(...) p:lines() p:write(...) p:close() -> status
 //
@@ -90,7 +90,24 @@ func OpenStdio(L *lua.LState) int {
 		}
 		return callOriginal(L, origLines)
 	}))
-	ioMod.RawSetString("stdin", stdin)
+	// io.stdin stays Lua's file (io.input(io.stdin) takes it); its read
+	// and lines methods go through netplay's reader.
+	if fileMT, ok := L.GetTypeMetatable("FILE*").(*lua.LTable); ok {
+		for name, mine := range map[string]lua.LGFunction{"read": inputRead, "lines": inputLines} {
+			orig, ok := fileMT.RawGetString(name).(*lua.LFunction)
+			if !ok {
+				continue
+			}
+			fileMT.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+				if L.Get(1) == stdinFile {
+					L.Remove(1)
+					L.Insert(stdin, 1)
+					return mine(L)
+				}
+				return callOriginal(L, orig)
+			}))
+		}
+	}
 	ioMod.RawSetString("popen", L.NewFunction(ioPopen))
 	if osMod, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		osMod.RawSetString("execute", L.NewFunction(osExecute))

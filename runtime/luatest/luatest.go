@@ -75,7 +75,14 @@ type Result struct {
 // buffers, shut down at the end of the test.
 func NewHost(t testing.TB, stdout, stderr *Buffer) *host.Host {
 	t.Helper()
-	h, err := lualib.NewHost(host.Options{Stdout: stdout, Stderr: stderr})
+	return newHost(t, stdout, stderr, host.Options{})
+}
+
+// newHost is NewHost with opts (their Stdout and Stderr replaced).
+func newHost(t testing.TB, stdout, stderr *Buffer, opts host.Options) *host.Host {
+	t.Helper()
+	opts.Stdout, opts.Stderr = stdout, stderr
+	h, err := lualib.NewHost(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +124,14 @@ func toLua(v any) lua.LValue {
 // it started has finished, and returns what happened.
 func Run(t testing.TB, code string, globals map[string]any) Result {
 	t.Helper()
+	return run(t, code, globals, host.Options{})
+}
+
+// run is Run on a host made with opts.
+func run(t testing.TB, code string, globals map[string]any, opts host.Options) Result {
+	t.Helper()
 	var stdout, stderr Buffer
-	h := NewHost(t, &stdout, &stderr)
+	h := newHost(t, &stdout, &stderr, opts)
 	SetGlobals(h, globals)
 	fn, err := h.L.LoadString(code)
 	if err != nil {
@@ -155,6 +168,13 @@ func MustRun(t testing.TB, code string, globals map[string]any) Result {
 // a task it started fails.
 func RunFile(t *testing.T, path string, globals map[string]any) {
 	t.Helper()
+	RunFileWith(t, path, globals, host.Options{})
+}
+
+// RunFileWith is RunFile on hosts made with opts (limits such as
+// MaxAlloc; output is captured as always).
+func RunFileWith(t *testing.T, path string, globals map[string]any, opts host.Options) {
+	t.Helper()
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +182,7 @@ func RunFile(t *testing.T, path string, globals map[string]any) {
 	for _, name := range testNames(t, path, src) {
 		t.Run(strings.TrimPrefix(name, "test_"), func(t *testing.T) {
 			code := string(src) + "\nreturn " + name + "()\n"
-			r := Run(t, code, globals)
+			r := run(t, code, globals, opts)
 			if r.Err != nil {
 				t.Fatalf("%s", host.FormatError(r.Err))
 			}
