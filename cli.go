@@ -54,6 +54,7 @@ usage:
   netplay -i FILE [ARGS...]        run FILE, then a REPL over the same state
   netplay --trace ...              also print every send and receive to stderr
   netplay --max-alloc BYTES ...    bound one allocation of a script (default 1 GiB)
+  netplay --max-buffered BYTES ... bound the input all sockets buffer (default 256 MiB)
   netplay list                     the bundled scripts
   netplay help | version
 `
@@ -124,7 +125,18 @@ type invocation struct {
 	args    []string // the script's arguments
 	trace   bool
 
-	maxAlloc int // --max-alloc: host.Options.MaxAlloc, 0 for the default
+	maxAlloc    int   // --max-alloc: host.Options.MaxAlloc, 0 for the default
+	maxBuffered int64 // --max-buffered: host.Options.MaxBuffered, 0 for the default
+}
+
+// hostOptions are the options of the host a script or a session runs on,
+// printing to out and err.
+func (inv invocation) hostOptions(stdio Stdio, out, err io.Writer) host.Options {
+	return host.Options{
+		Stdin: stdio.In, Stdout: out, Stderr: err,
+		OpenScript: scripts.Open, OnListen: stdio.OnListen,
+		MaxAlloc: inv.maxAlloc, MaxBuffered: inv.maxBuffered,
+	}
 }
 
 func parseArgs(args []string) (invocation, error) {
@@ -134,15 +146,19 @@ func parseArgs(args []string) (invocation, error) {
 		case "--trace":
 			inv.trace = true
 			args = args[1:]
-		case "--max-alloc":
+		case "--max-alloc", "--max-buffered":
 			n := 0
 			if len(args) > 1 {
 				n, _ = strconv.Atoi(args[1])
 			}
 			if n < 1 {
-				return inv, errors.New("--max-alloc needs a number of bytes")
+				return inv, fmt.Errorf("%s needs a number of bytes", flag)
 			}
-			inv.maxAlloc = n
+			if flag == "--max-alloc" {
+				inv.maxAlloc = n
+			} else {
+				inv.maxBuffered = int64(n)
+			}
 			args = args[2:]
 		case "-e":
 			if len(args) < 2 {
@@ -201,7 +217,7 @@ func list(out io.Writer) int {
 // runScript runs a file, a bundled script or a chunk until every task it
 // started has finished.
 func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
-	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen, MaxAlloc: inv.maxAlloc})
+	h, err := lualib.NewHost(inv.hostOptions(stdio, stdio.Out, stdio.Err))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
@@ -216,7 +232,7 @@ func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
 	}
 	args := lualib.SetArg(h.L, chunkName, inv.args)
 	main := h.Spawn(fn, args, host.SpawnOptions{Name: "main", ErrorPrefix: "netplay"})
-	return wait(ctx, h, main)
+	return wait(ctx, h, main, stdio.Err)
 }
 
 // load compiles the script or chunk; on failure it reports and returns a
@@ -250,7 +266,7 @@ func load(h *host.Host, inv invocation, stderr io.Writer) (*lua.LFunction, strin
 // wait returns when every task has finished (0, or 1 if any failed), when
 // the main chunk fails (1, after stopping the rest) or when ctx is done
 // (130, after closing everything).
-func wait(ctx context.Context, h *host.Host, main *host.Task) int {
+func wait(ctx context.Context, h *host.Host, main *host.Task, stderr io.Writer) int {
 	allDone := make(chan struct{})
 	go func() {
 		h.Wait(context.Background())
@@ -262,9 +278,15 @@ func wait(ctx context.Context, h *host.Host, main *host.Task) int {
 		case <-mainDone:
 			mainDone = nil
 			if _, err := main.Result(); err != nil {
+				if main.Cancelled() {
+					fmt.Fprintln(stderr, "netplay: cancelled")
+				}
 				h.Shutdown(shutdownGrace)
 				return exitError
 			}
+		case code := <-h.Exits():
+			h.Shutdown(shutdownGrace)
+			return code
 		case <-allDone:
 			if h.Failed() {
 				return exitError
@@ -298,7 +320,7 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		history = repl.DefaultHistoryFile()
 	}
 	r := repl.New(repl.Config{In: stdio.In, Out: stdio.Out, Err: stdio.Err, Terminal: terminal, HistoryFile: history, Startup: startup})
-	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen, MaxAlloc: inv.maxAlloc})
+	h, err := lualib.NewHost(inv.hostOptions(stdio, r.Stdout(), r.Stderr()))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError

@@ -63,15 +63,23 @@ type Options struct {
 	// ...): past it the operation raises "<name>: result too large" instead
 	// of the process running out of memory. 0: 1 GiB.
 	MaxAlloc int
+	// MaxBuffered bounds the bytes all sockets hold in their read buffers
+	// (default 256 MiB): past it the connection asking for more gets
+	// nil, "memory budget exceeded" and the others go on.
+	MaxBuffered int64
 }
+
+// DefaultMaxBuffered is the budget for buffered input when none is set.
+const DefaultMaxBuffered = 256 << 20
 
 // Host owns the Lua state, the interpreter, the tasks and the open
 // resources (sockets) of one running program.
 type Host struct {
-	L     *lua.LState
-	opts  Options
-	sched *sched.Sched
-	stdin *Stdin
+	L      *lua.LState
+	opts   Options
+	sched  *sched.Sched
+	stdin  *Stdin
+	budget *netio.Budget
 
 	// current is the task holding the interpreter; only read or written by
 	// the holder.
@@ -90,6 +98,7 @@ type Host struct {
 	shut      bool // Shutdown began: new resources close at once
 	running   sync.WaitGroup
 
+	exits    chan int // os.exit(n) was called
 	trace    atomic.Pointer[netio.Tap]
 	busy     atomic.Pointer[Task] // a task that keeps the interpreter too long
 	watchdog chan struct{}        // closed to stop the busy-task watchdog
@@ -116,6 +125,9 @@ func New(opts Options) *Host {
 	if opts.BusyWarning == 0 {
 		opts.BusyWarning = time.Second
 	}
+	if opts.MaxBuffered <= 0 {
+		opts.MaxBuffered = DefaultMaxBuffered
+	}
 	if opts.Network == nil {
 		opts.Network = netio.Real
 		if _, virtual := opts.Clock.(*sched.VirtualClock); virtual {
@@ -130,7 +142,9 @@ func New(opts Options) *Host {
 		tasks:     make(map[int]*Task),
 		resources: make(map[*Resource]struct{}),
 		watchdog:  make(chan struct{}),
+		exits:     make(chan int, 1),
 		stdin:     NewStdin(opts.Stdin),
+		budget:    netio.NewBudget(opts.MaxBuffered),
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	ud := L.NewUserData()
@@ -189,6 +203,21 @@ func (h *Host) Virtual() bool {
 	_, ok := h.opts.Clock.(*sched.VirtualClock)
 	return ok
 }
+
+// RequestExit asks whoever runs the host (the CLI) to end the run with
+// status code, closing every socket: os.exit(code). The first request wins.
+func (h *Host) RequestExit(code int) {
+	select {
+	case h.exits <- code:
+	default:
+	}
+}
+
+// Exits delivers the status of an os.exit call.
+func (h *Host) Exits() <-chan int { return h.exits }
+
+// Budget is the budget every socket's read buffer counts against.
+func (h *Host) Budget() *netio.Budget { return h.budget }
 
 // Net is the network the host's sockets live on.
 func (h *Host) Net() netio.Network { return h.opts.Network }

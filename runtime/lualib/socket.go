@@ -94,7 +94,9 @@ func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
 // pushOwnedSocket wraps s, already registered as res, as a Lua socket; it
 // is closed when no Lua value refers to it any more.
 func pushOwnedSocket(L *lua.LState, s *netio.Socket, res *host.Resource) *lua.LUserData {
-	if t := host.Of(L).Trace(); t != nil {
+	h := host.Of(L)
+	s.SetBudget(h.Budget())
+	if t := h.Trace(); t != nil {
 		s.SetTap(t)
 	}
 	ud := newUserData(L, &sock{Socket: s, res: res}, SocketTypeName)
@@ -159,8 +161,20 @@ func socketListen(L *lua.LState) int {
 		return pushIOError(L, err, nil)
 	}
 	pushSocket(L, s)
-	h.ListenEvent(s.LocalAddr())
+	listening(L, s)
 	return 1
+}
+
+// listening reports a socket that started listening: to Options.OnListen,
+// and on stderr when it listens on every interface (a wildcard address,
+// as Python's "" is), since that reaches beyond this machine.
+func listening(L *lua.LState, s *netio.Socket) {
+	h := host.Of(L)
+	a := s.LocalAddr()
+	if ta, ok := a.(*net.TCPAddr); ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
+		fmt.Fprintf(h.Stderr(), "listening on all interfaces: %s\n", ta)
+	}
+	h.ListenEvent(a)
 }
 
 // socketConnect implements socket.connect(addr[, timeout]) -> sock | nil, err.
@@ -245,7 +259,7 @@ func sockListen(L *lua.LState) int {
 	if err := s.Listen(); err != nil {
 		return pushIOError(L, err, nil)
 	}
-	host.Of(L).ListenEvent(s.LocalAddr())
+	listening(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1
 }

@@ -378,7 +378,9 @@ func (s *Socket) Accept(w Waiter) (*Socket, error) {
 		return nil, s.ioError(w, err)
 	}
 	s.backoff = 0
-	return withStream(s.nw, st), nil
+	c := withStream(s.nw, st)
+	c.rb.budget = s.rb.budget
+	return c, nil
 }
 
 // isFileLimit reports whether err is EMFILE or ENFILE.

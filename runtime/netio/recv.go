@@ -82,7 +82,10 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 	if s.eof {
 		return nil
 	}
-	p := s.rb.space(want)
+	p, err := s.rb.space(want)
+	if err != nil {
+		return err
+	}
 	k, err := 0, errWouldBlock
 	if !s.drained || s.nonBlocking() {
 		k, err = st.tryRead(p)
@@ -253,8 +256,7 @@ func (s *Socket) Unread(w Waiter, p []byte) error {
 		return err
 	}
 	defer s.rd.release()
-	s.rb.Unread(p)
-	return nil
+	return s.rb.Unread(p)
 }
 
 // Buffered runs fn over the bytes already buffered, with the read slot

@@ -154,6 +154,14 @@ func (s *Socket) Family() int { return s.family }
 // Type is SOCK_STREAM or SOCK_DGRAM.
 func (s *Socket) Type() int { return s.typ }
 
+// SetBudget makes the socket's read buffer count against b (the host's
+// budget for buffered input); sockets it accepts share it.
+func (s *Socket) SetBudget(b *Budget) {
+	s.rd.acquireNow()
+	s.rb.budget = b
+	s.rd.release()
+}
+
 // Network is the network the socket lives on.
 func (s *Socket) Network() Network { return s.nw }
 
