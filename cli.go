@@ -19,6 +19,7 @@ import (
 	"netplay/repl"
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
+	"netplay/runtime/netio"
 	"netplay/scripts"
 )
 
@@ -55,6 +56,7 @@ usage:
   netplay --trace ...              also print every send and receive to stderr
   netplay --max-alloc BYTES ...    bound one allocation of a script (default 1 GiB)
   netplay --max-buffered BYTES ... bound the input all sockets buffer (default 256 MiB)
+  netplay --shape SPEC ...         shape every socket's writes ('split=3,delay=0.01')
   netplay list                     the bundled scripts
   netplay help | version
 `
@@ -125,8 +127,9 @@ type invocation struct {
 	args    []string // the script's arguments
 	trace   bool
 
-	maxAlloc    int   // --max-alloc: host.Options.MaxAlloc, 0 for the default
-	maxBuffered int64 // --max-buffered: host.Options.MaxBuffered, 0 for the default
+	maxAlloc    int              // --max-alloc: host.Options.MaxAlloc, 0 for the default
+	maxBuffered int64            // --max-buffered: host.Options.MaxBuffered, 0 for the default
+	shape       *netio.ShapeSpec // --shape: every socket of the run
 }
 
 // hostOptions are the options of the host a script or a session runs on,
@@ -136,6 +139,7 @@ func (inv invocation) hostOptions(stdio Stdio, out, err io.Writer) host.Options 
 		Stdin: stdio.In, Stdout: out, Stderr: err,
 		OpenScript: scripts.Open, OnListen: stdio.OnListen,
 		MaxAlloc: inv.maxAlloc, MaxBuffered: inv.maxBuffered,
+		Shape: inv.shape,
 	}
 }
 
@@ -159,6 +163,16 @@ func parseArgs(args []string) (invocation, error) {
 			} else {
 				inv.maxBuffered = int64(n)
 			}
+			args = args[2:]
+		case "--shape":
+			if len(args) < 2 {
+				return inv, errors.New("--shape needs a spec: --shape 'split=3,delay=0.01'")
+			}
+			spec, err := netio.ParseShape(args[1])
+			if err != nil {
+				return inv, fmt.Errorf("--shape: %v", err)
+			}
+			inv.shape = &spec
 			args = args[2:]
 		case "-e":
 			if len(args) < 2 {

@@ -63,6 +63,8 @@ type Options struct {
 	// ...): past it the operation raises "<name>: result too large" instead
 	// of the process running out of memory. 0: 1 GiB.
 	MaxAlloc int
+	// Shape, when set, shapes every socket of the run (--shape SPEC).
+	Shape *netio.ShapeSpec
 	// MaxBuffered bounds the bytes all sockets hold in their read buffers
 	// (default 256 MiB): past it the connection asking for more gets
 	// nil, "memory budget exceeded" and the others go on.
@@ -96,7 +98,8 @@ type Host struct {
 	resources map[*Resource]struct{}
 	failed    bool // some task ended with an uncaught error
 	shut      bool // Shutdown began: new resources close at once
-	running   sync.WaitGroup
+	running   sync.WaitGroup // tasks that keep a run alive
+	allTasks  sync.WaitGroup // every task, daemons included (Shutdown waits for these)
 
 	exits    chan int // os.exit(n) was called
 	trace    atomic.Pointer[netio.Tap]
@@ -345,7 +348,18 @@ func (h *Host) Shutdown(grace time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := h.Wait(ctx); err != nil {
+	all := make(chan struct{})
+	go func() {
+		h.allTasks.Wait()
+		close(all)
+	}()
+	var err error
+	select {
+	case <-all:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
 		var names []string
 		for _, t := range h.Tasks() {
 			names = append(names, t.String())

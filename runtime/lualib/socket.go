@@ -60,6 +60,8 @@ var socketMethods = map[string]lua.LGFunction{
 	"close":        sockClose,
 	"getsockname":  sockGetsockname,
 	"getpeername":  sockGetpeername,
+	"shape":        sockShape,
+	"shaped":       sockShaped,
 }
 
 // OpenSocket is the loader of the socket module.
@@ -101,6 +103,7 @@ func pushOwnedSocket(L *lua.LState, s *netio.Socket, res *host.Resource) *lua.LU
 	}
 	ud := newUserData(L, &sock{Socket: s, res: res}, SocketTypeName)
 	res.CloseWhenUnreachable(ud)
+	shapeForRun(L, s)
 	L.Push(ud)
 	return ud
 }
@@ -286,6 +289,7 @@ func sockConnect(L *lua.LState) int {
 	if err := s.Connect(w, addr); err != nil {
 		return netFailure(L, w, err, nil)
 	}
+	shapeForRun(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1
 }

@@ -13,6 +13,10 @@ func (s *Socket) Send(w Waiter, p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if sh := s.shape.Load(); sh != nil {
+		s.observe(Send, p)
+		return sh.enqueue(w, p) // its worker delivers them
+	}
 	if err := s.wr.acquire(w, "send"); err != nil {
 		return 0, err
 	}
@@ -60,7 +64,7 @@ const maxDeferred = 64 << 10
 // otherwise the caller sends as usual. The queue is written before the
 // socket next waits to read, by any Send, by Flush and by Close.
 func (s *Socket) Defer(p []byte) bool {
-	if !s.hasBufferedInput() {
+	if s.shape.Load() != nil || !s.hasBufferedInput() {
 		return false
 	}
 	if !s.wr.tryAcquire() {

@@ -51,13 +51,15 @@ const (
 	Send
 	FrameRecv
 	FrameSend
+	ShapeAction // fault injection acted (Event.Action says how)
 )
 
 // Event is one thing a socket did: bytes on the wire, or a whole frame.
 type Event struct {
-	Dir   Direction
-	Data  []byte
-	Codec string // for frame events: the codec's name
+	Dir    Direction
+	Data   []byte
+	Codec  string // for frame events: the codec's name
+	Action string // for ShapeAction: split, delay, coalesce, close, reset, drop, duplicate, reorder
 }
 
 // Tap sees every byte a socket reads or writes and every frame a framed
@@ -92,6 +94,7 @@ type Socket struct {
 	werr    error      // an error a deferred write met; guarded by wr
 	pending atomic.Int64
 	backoff time.Duration // accept's current pause after "too many open files"
+	shape   atomic.Pointer[shaper]
 
 	tap atomic.Pointer[Tap]
 }
@@ -259,6 +262,11 @@ func (s *Socket) close(reset bool) error {
 	s.mu.Lock()
 	st, ln, pc := s.st, s.ln, s.pc
 	s.mu.Unlock()
+	if sh := s.shape.Load(); sh != nil && st != nil && sh.closeWhenDrained(reset) {
+		// The shaper's worker delivers what is queued, then closes; our own
+		// reads end now.
+		return st.closeRead()
+	}
 	var err error
 	switch {
 	case st != nil && reset:

@@ -191,7 +191,13 @@ func (s *Socket) SendTo(w Waiter, p []byte, addr string) (int, error) {
 	}
 	defer s.wr.release()
 	s.observe(Send, p)
-	n, err := pc.writeTo(w, p, addr, s.deadline(w))
+	send := func(b []byte) (int, error) { return pc.writeTo(w, b, addr, s.deadline(w)) }
+	var n int
+	if sh := s.shape.Load(); sh != nil {
+		n, err = sh.shapeDatagram(p, send)
+	} else {
+		n, err = send(p)
+	}
 	return n, s.ioError(w, err)
 }
 
