@@ -53,7 +53,10 @@ usage:
   netplay FILE [ARGS...]           the same
   netplay -e CODE                  run a chunk of Lua
   netplay -i FILE [ARGS...]        run FILE, then a REPL over the same state
-  netplay --trace ...              also print every send and receive to stderr
+  netplay --trace[=hex|json] ...   also print every event on the wire to stderr
+  netplay --trace-file FILE ...    ... to FILE instead (--trace-time=rel: seconds since the start)
+  netplay --record FILE ...        save the session, every byte (JSON Lines; netplay replay, view)
+  netplay --view ...               watch the wire live in a browser (a page on 127.0.0.1)
   netplay --max-alloc BYTES ...    bound one allocation of a script (default 1 GiB)
   netplay --max-buffered BYTES ... bound the input all sockets buffer (default 256 MiB)
   netplay --shape SPEC ...         shape every socket's writes ('split=3,delay=0.01')
@@ -125,7 +128,7 @@ type invocation struct {
 	command string   // run, eval, help, version, list, repl, interactive (-i), subcommand
 	target  string   // the script (run), the code (eval) or the subcommand's name
 	args    []string // the script's arguments
-	trace   bool
+	trace   traceFlags
 
 	maxAlloc    int              // --max-alloc: host.Options.MaxAlloc, 0 for the default
 	maxBuffered int64            // --max-buffered: host.Options.MaxBuffered, 0 for the default
@@ -147,9 +150,15 @@ func parseArgs(args []string) (invocation, error) {
 	var inv invocation
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		switch flag := args[0]; flag {
-		case "--trace":
-			inv.trace = true
+		case "--trace", "--trace=text", "--trace=hex", "--trace=json", "--trace-time=rel", "--trace-time=wall", "--view":
+			inv.trace.set(flag)
 			args = args[1:]
+		case "--trace-file", "--record":
+			if len(args) < 2 {
+				return inv, fmt.Errorf("%s needs a file", flag)
+			}
+			inv.trace.setFile(flag, args[1])
+			args = args[2:]
 		case "--max-alloc", "--max-buffered":
 			n := 0
 			if len(args) > 1 {
@@ -236,10 +245,16 @@ func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
 	}
-	defer h.Close()
-	if inv.trace {
-		h.SetTrace(lualib.NewTracer(stdio.Err).Tap)
+	stop, err := inv.trace.start(h, stdio.Err)
+	if err != nil {
+		h.Close()
+		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+		return exitUsage
 	}
+	defer func() {
+		h.Close() // the trace sees the sockets close
+		stop()
+	}()
 	fn, chunkName, status := load(h, inv, stdio.Err)
 	if fn == nil {
 		return status
@@ -339,10 +354,16 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
 	}
-	defer h.Close()
-	if inv.trace {
-		lualib.SetTracing(h, true)
+	stopTrace, err := inv.trace.start(h, r.Stderr())
+	if err != nil {
+		h.Close()
+		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+		return exitUsage
 	}
+	defer func() {
+		h.Close() // the trace sees the sockets close
+		stopTrace()
+	}()
 	ctx, stop := replContext(ctx, terminal)
 	defer stop()
 	return r.Run(ctx, h)

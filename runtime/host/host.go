@@ -27,6 +27,7 @@ import (
 
 	"netplay/runtime/netio"
 	"netplay/runtime/sched"
+	"netplay/runtime/tracer"
 )
 
 // Module is a Lua module the host preloads and exposes as a global.
@@ -96,16 +97,19 @@ type Host struct {
 	tasks     map[int]*Task
 	nextID    int
 	resources map[*Resource]struct{}
-	failed    bool // some task ended with an uncaught error
-	shut      bool // Shutdown began: new resources close at once
+	failed    bool           // some task ended with an uncaught error
+	shut      bool           // Shutdown began: new resources close at once
 	running   sync.WaitGroup // tasks that keep a run alive
 	allTasks  sync.WaitGroup // every task, daemons included (Shutdown waits for these)
 
-	exits    chan int // os.exit(n) was called
-	trace    atomic.Pointer[netio.Tap]
-	busy     atomic.Pointer[Task] // a task that keeps the interpreter too long
-	watchdog chan struct{}        // closed to stop the busy-task watchdog
-	stopOnce sync.Once
+	exits      chan int // os.exit(n) was called
+	trace      *tracer.Hub
+	tap        atomic.Pointer[netio.Tap] // the trace's tap while it has sinks
+	traceMu    sync.Mutex
+	traceSinks map[string]func()    // SetTraceSink's, by name
+	busy       atomic.Pointer[Task] // a task that keeps the interpreter too long
+	watchdog   chan struct{}        // closed to stop the busy-task watchdog
+	stopOnce   sync.Once
 }
 
 // hostKey is the registry key under which the *Host is stored in its state.
@@ -147,9 +151,11 @@ func New(opts Options) *Host {
 		watchdog:  make(chan struct{}),
 		exits:     make(chan int, 1),
 		stdin:     NewStdin(opts.Stdin),
+		trace:     nil,
 		budget:    netio.NewBudget(opts.MaxBuffered),
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.trace = tracer.NewHub(opts.Clock.Now, taskInfo)
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
@@ -383,29 +389,4 @@ func (h *Host) ListenEvent(a net.Addr) {
 	if h.opts.OnListen != nil {
 		h.opts.OnListen(a)
 	}
-}
-
-// SetTrace installs tap on every open socket and on those opened later;
-// nil removes it.
-func (h *Host) SetTrace(tap netio.Tap) {
-	if tap == nil {
-		h.trace.Store(nil)
-	} else {
-		h.trace.Store(&tap)
-	}
-	h.state.Lock()
-	defer h.state.Unlock()
-	for r := range h.resources {
-		if s, ok := r.c.(*netio.Socket); ok {
-			s.SetTap(tap)
-		}
-	}
-}
-
-// Trace is the tap new sockets get, or nil.
-func (h *Host) Trace() netio.Tap {
-	if p := h.trace.Load(); p != nil {
-		return *p
-	}
-	return nil
 }

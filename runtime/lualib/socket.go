@@ -26,6 +26,7 @@ import (
 
 	"netplay/runtime/host"
 	"netplay/runtime/netio"
+	"netplay/runtime/wiretrace"
 )
 
 // SocketTypeName names the socket userdata's metatable.
@@ -98,7 +99,7 @@ func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
 func pushOwnedSocket(L *lua.LState, s *netio.Socket, res *host.Resource) *lua.LUserData {
 	h := host.Of(L)
 	s.SetBudget(h.Budget())
-	if t := h.Trace(); t != nil {
+	if t := h.Tap(); t != nil {
 		s.SetTap(t)
 	}
 	ud := newUserData(L, &sock{Socket: s, res: res}, SocketTypeName)
@@ -173,6 +174,11 @@ func socketListen(L *lua.LState) int {
 // as Python's "" is), since that reaches beyond this machine.
 func listening(L *lua.LState, s *netio.Socket) {
 	h := host.Of(L)
+	if t := h.Current(); t != nil {
+		s.Emit(netio.Event{Kind: wiretrace.Listen, Ctx: t.Context()})
+	} else {
+		s.Emit(netio.Event{Kind: wiretrace.Listen})
+	}
 	a := s.LocalAddr()
 	if ta, ok := a.(*net.TCPAddr); ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
 		fmt.Fprintf(h.Stderr(), "listening on all interfaces: %s\n", ta)
@@ -194,6 +200,7 @@ func socketConnect(L *lua.LState) int {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, s)
+	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
 	return 1
 }
 
@@ -277,6 +284,7 @@ func sockAccept(L *lua.LState) int {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, c)
+	c.Emit(netio.Event{Kind: wiretrace.Accept, Via: s.Socket, Ctx: w.Context()})
 	L.Push(lua.LString(addrString(c.RemoteAddr())))
 	return 2
 }
@@ -289,6 +297,7 @@ func sockConnect(L *lua.LState) int {
 	if err := s.Connect(w, addr); err != nil {
 		return netFailure(L, w, err, nil)
 	}
+	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
 	shapeForRun(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1

@@ -375,7 +375,7 @@ func (s *Socket) Accept(w Waiter) (*Socket, error) {
 		return nil, ErrTimeout
 	}
 	if err != nil {
-		return nil, s.ioError(w, err)
+		return nil, s.failed(w, "accept", err)
 	}
 	s.backoff = 0
 	c := withStream(s.nw, st)

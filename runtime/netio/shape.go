@@ -23,6 +23,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"netplay/runtime/wiretrace"
 )
 
 // ShapeSpec says how a socket's writes are shaped. Zero values change
@@ -446,7 +448,7 @@ func (sh *shaper) deliver(w Waiter, st stream, piece []byte) error {
 		}
 		sh.sent += int64(n)
 		if err != nil {
-			return s.ioError(w, err)
+			return s.failed(w, "send", err)
 		}
 	}
 	if last {
@@ -570,7 +572,5 @@ func (sh *shaper) shapeDatagram(p []byte, send func([]byte) (int, error)) (int, 
 
 // observeShape tells the tap what shaping did.
 func (s *Socket) observeShape(action string, p []byte) {
-	if t := s.tap.Load(); t != nil {
-		(*t)(s, Event{Dir: ShapeAction, Action: action, Data: p})
-	}
+	s.Emit(Event{Kind: wiretrace.Shape, Out: true, Action: action, Data: p})
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"netplay/runtime/wiretrace"
 )
 
 // packetConn is a datagram socket's connection: the operating system's,
@@ -190,7 +192,7 @@ func (s *Socket) SendTo(w Waiter, p []byte, addr string) (int, error) {
 		return 0, err
 	}
 	defer s.wr.release()
-	s.observe(Send, p)
+	s.observe(w, wiretrace.Send, p)
 	send := func(b []byte) (int, error) { return pc.writeTo(w, b, addr, s.deadline(w)) }
 	var n int
 	if sh := s.shape.Load(); sh != nil {
@@ -198,7 +200,7 @@ func (s *Socket) SendTo(w Waiter, p []byte, addr string) (int, error) {
 	} else {
 		n, err = send(p)
 	}
-	return n, s.ioError(w, err)
+	return n, s.failed(w, "sendto", err)
 }
 
 // RecvFrom receives one datagram, cut to n bytes, and its sender's address.
@@ -223,8 +225,8 @@ func (s *Socket) RecvFrom(w Waiter, n int) ([]byte, net.Addr, error) {
 		}
 	}
 	if err != nil {
-		return nil, nil, s.ioError(w, err)
+		return nil, nil, s.failed(w, "recvfrom", err)
 	}
-	s.observe(Recv, p[:k])
+	s.observe(w, wiretrace.Recv, p[:k])
 	return p[:k], from, nil
 }
