@@ -24,6 +24,7 @@ import (
 	"netplay/runtime/framing"
 	"netplay/runtime/host"
 	"netplay/runtime/netio"
+	"netplay/runtime/wiretrace"
 )
 
 // CodecTypeName and FramedTypeName name the frame module's metatables.
@@ -301,6 +302,11 @@ func frameWrap(L *lua.LState) int {
 		max = c.max
 	}
 	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
+	defer func() {
+		if f.goc != nil {
+			s.SetFramer(c.name, codecFramer{f.goc})
+		}
+	}()
 	switch {
 	case c.goc == nil: // a Lua codec
 	case max == c.max:
@@ -314,6 +320,13 @@ func frameWrap(L *lua.LState) int {
 	}
 	L.Push(newUserData(L, f, FramedTypeName))
 	return 1
+}
+
+// codecFramer shows the trace where a Go codec's frames begin and end.
+type codecFramer struct{ c framing.Codec }
+
+func (cf codecFramer) FrameSize(buf []byte) (header, body, trailer int, ok bool) {
+	return framing.FrameSize(cf.c, buf)
 }
 
 // Resource is the framed socket's socket's: spawn(fn, f) hands the
@@ -347,7 +360,7 @@ func framedSend(L *lua.LState) int {
 		return pushIOError(L, netio.ErrClosed, nil)
 	}
 	if f.sock.Tracing() {
-		f.sock.ObserveFrame(netio.FrameSend, f.codec.name, []byte(msg))
+		f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Out: true, Data: []byte(msg), Codec: f.codec.name, Used: len(out), Ctx: host.Of(L).Current().Context()})
 	}
 	if f.sock.Defer(out) {
 		// The peer has pipelined more requests: the reply goes out with the
@@ -372,36 +385,36 @@ func (f *framed) flush(L *lua.LState) { f.sock.Flush(newWaiter(L)) }
 func (f *framed) recv(L *lua.LState, w netWaiter) (msg, partial []byte, err error) {
 	receiving(L, f.sock)
 	if f.goc == nil {
-		msg, partial, err = f.recvLua(L, w)
-	} else {
-		msg, partial, err = f.sock.RecvFrame(w, f.goc.Decode)
+		var used int
+		msg, used, partial, err = f.recvLua(L, w)
+		if err == nil && f.sock.Tracing() {
+			f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Data: msg, Codec: f.codec.name, Used: used, Ctx: w.Context()})
+		}
+		return msg, partial, err
 	}
-	if err == nil && f.sock.Tracing() {
-		f.sock.ObserveFrame(netio.FrameRecv, f.codec.name, msg)
-	}
-	return msg, partial, err
+	return f.sock.RecvFrame(w, f.goc.Decode) // it reports the frame to the trace
 }
 
 // recvLua runs a Lua decoder over the socket's buffer, reading more (and
 // waiting) until it finds a frame.
-func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg, partial []byte, err error) {
+func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg []byte, used int, partial []byte, err error) {
 	for {
 		used, m, buf, eof, ok, derr := f.decodeBuffered(L)
 		switch {
 		case !ok: // another task is reading this socket: wait for it
 		case derr != nil:
-			return nil, buf, derr
+			return nil, 0, buf, derr
 		case used > 0:
-			return m, nil, nil
+			return m, used, nil, nil
 		case eof:
-			return nil, buf, netio.ErrClosed
+			return nil, 0, buf, netio.ErrClosed
 		}
 		err = f.sock.ReadMore(w, f.max+luaCodecSlack)
 		if err != nil && !errors.Is(err, netio.ErrClosed) {
-			return nil, buf, err // the bytes stay buffered; buf is a copy
+			return nil, 0, buf, err // the bytes stay buffered; buf is a copy
 		}
 		if err != nil && f.sock.Closed() {
-			return nil, buf, err
+			return nil, 0, buf, err
 		}
 		// At the end of the stream decode what is left once more, then report.
 	}

@@ -26,6 +26,7 @@ import (
 
 	"netplay/runtime/host"
 	"netplay/runtime/netio"
+	"netplay/runtime/wiretrace"
 )
 
 // SocketTypeName names the socket userdata's metatable.
@@ -60,6 +61,8 @@ var socketMethods = map[string]lua.LGFunction{
 	"close":        sockClose,
 	"getsockname":  sockGetsockname,
 	"getpeername":  sockGetpeername,
+	"shape":        sockShape,
+	"shaped":       sockShaped,
 }
 
 // OpenSocket is the loader of the socket module.
@@ -94,11 +97,14 @@ func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
 // pushOwnedSocket wraps s, already registered as res, as a Lua socket; it
 // is closed when no Lua value refers to it any more.
 func pushOwnedSocket(L *lua.LState, s *netio.Socket, res *host.Resource) *lua.LUserData {
-	if t := host.Of(L).Trace(); t != nil {
+	h := host.Of(L)
+	s.SetBudget(h.Budget())
+	if t := h.Tap(); t != nil {
 		s.SetTap(t)
 	}
 	ud := newUserData(L, &sock{Socket: s, res: res}, SocketTypeName)
 	res.CloseWhenUnreachable(ud)
+	shapeForRun(L, s)
 	L.Push(ud)
 	return ud
 }
@@ -159,8 +165,25 @@ func socketListen(L *lua.LState) int {
 		return pushIOError(L, err, nil)
 	}
 	pushSocket(L, s)
-	h.ListenEvent(s.LocalAddr())
+	listening(L, s)
 	return 1
+}
+
+// listening reports a socket that started listening: to Options.OnListen,
+// and on stderr when it listens on every interface (a wildcard address,
+// as Python's "" is), since that reaches beyond this machine.
+func listening(L *lua.LState, s *netio.Socket) {
+	h := host.Of(L)
+	if t := h.Current(); t != nil {
+		s.Emit(netio.Event{Kind: wiretrace.Listen, Ctx: t.Context()})
+	} else {
+		s.Emit(netio.Event{Kind: wiretrace.Listen})
+	}
+	a := s.LocalAddr()
+	if ta, ok := a.(*net.TCPAddr); ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
+		fmt.Fprintf(h.Stderr(), "listening on all interfaces: %s\n", ta)
+	}
+	h.ListenEvent(a)
 }
 
 // socketConnect implements socket.connect(addr[, timeout]) -> sock | nil, err.
@@ -177,6 +200,7 @@ func socketConnect(L *lua.LState) int {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, s)
+	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
 	return 1
 }
 
@@ -245,7 +269,7 @@ func sockListen(L *lua.LState) int {
 	if err := s.Listen(); err != nil {
 		return pushIOError(L, err, nil)
 	}
-	host.Of(L).ListenEvent(s.LocalAddr())
+	listening(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -260,6 +284,7 @@ func sockAccept(L *lua.LState) int {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, c)
+	c.Emit(netio.Event{Kind: wiretrace.Accept, Via: s.Socket, Ctx: w.Context()})
 	L.Push(lua.LString(addrString(c.RemoteAddr())))
 	return 2
 }
@@ -272,6 +297,8 @@ func sockConnect(L *lua.LState) int {
 	if err := s.Connect(w, addr); err != nil {
 		return netFailure(L, w, err, nil)
 	}
+	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
+	shapeForRun(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1
 }

@@ -375,10 +375,12 @@ func (s *Socket) Accept(w Waiter) (*Socket, error) {
 		return nil, ErrTimeout
 	}
 	if err != nil {
-		return nil, s.ioError(w, err)
+		return nil, s.failed(w, "accept", err)
 	}
 	s.backoff = 0
-	return withStream(s.nw, st), nil
+	c := withStream(s.nw, st)
+	c.rb.budget = s.rb.budget
+	return c, nil
 }
 
 // isFileLimit reports whether err is EMFILE or ENFILE.
