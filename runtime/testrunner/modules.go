@@ -1,6 +1,8 @@
 package testrunner
 
 import (
+	lua "github.com/yuin/gopher-lua"
+
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
 )
@@ -29,5 +31,27 @@ func newHost(opts host.Options, st *state) (*host.Host, error) {
 		h.Close()
 		return nil, err
 	}
+	if osMod, ok := h.L.GetGlobal("os").(*lua.LTable); ok {
+		osMod.RawSetString("exit", h.L.NewFunction(osExitInTest))
+	}
 	return h, nil
+}
+
+// osExitInTest implements os.exit([code]) in a test file: it raises the
+// error "os.exit(code)" (true: 0, false: 1; default 0) instead of ending
+// the run, as Python's sys.exit raises SystemExit under pytest. A script
+// that exits fails the test, unless the test expects it:
+// expect.error(function() run("client.lua", addr) end, "os.exit%(1%)").
+func osExitInTest(L *lua.LState) int {
+	code := 0
+	switch v := L.Get(1).(type) {
+	case lua.LBool:
+		if !v {
+			code = 1
+		}
+	case lua.LNumber:
+		code = int(v)
+	}
+	L.RaiseError("os.exit(%d)", code)
+	return 0
 }

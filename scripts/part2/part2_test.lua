@@ -8,11 +8,9 @@ testing.virtual_time()
 -- write the bytes the way a test needs them to arrive: whole, two frames
 -- in one write, a header cut in two, a message cut by the end of the
 -- stream.
---
--- Shaped variants (sock:shape / --shape, issue 10 part 5) slot in below,
--- under "Shaped": header_client must read every message intact under
--- split=1, split=3 and coalesce, and the seed's naive loop (naive_client
--- below) must fail under split=3.
+-- At the end, the same clients under sock:shape: header_client reads
+-- every message intact under split=1, split=3 and coalesce; the seed's
+-- naive loop does not.
 
 local HEADERSIZE = 10
 
@@ -53,11 +51,12 @@ local function serve_chunks(chunks)
 end
 
 -- client_output runs header_client.lua against addr and returns what it
--- printed.
+-- printed, and the error it ended with: "os.exit(1)" when it exits with
+-- status 1 (os.exit raises in a test).
 local function client_output(addr, ...)
   local before = #testing.output()
-  run("header_client.lua", addr, ...)
-  return testing.output():sub(before + 1)
+  local ok, err = pcall(run, "header_client.lua", addr, ...)
+  return testing.output():sub(before + 1), not ok and err:match("os%.exit%(%d+%)") or err
 end
 
 -- lines joins its arguments, a newline after each.
@@ -137,13 +136,17 @@ end
 
 function test_client_end_of_stream_inside_a_message()
   local addr = serve_chunks{header("Welcome to the server!"):sub(1, 15)}
-  expect.eq(client_output(addr), lines(
+  local out, exit = client_output(addr)
+  expect.eq(out, lines(
     "the server closed the connection in the middle of a message (15 bytes of it arrived)"))
+  expect.eq(exit, "os.exit(1)")
 end
 
 function test_client_bad_header()
   local addr = serve_chunks{"abc       hello"}
-  expect.eq(client_output(addr), lines("error: bad header: non-digit byte 'a' at offset 0"))
+  local out, exit = client_output(addr)
+  expect.eq(out, lines("error: bad header: non-digit byte 'a' at offset 0"))
+  expect.eq(exit, "os.exit(1)")
 end
 
 -- naive_client is the seed's header_client.py in Lua, its parsing bugs
@@ -199,5 +202,83 @@ function test_naive_client_breaks_on_a_split_header()
   expect.eq(why, "end of stream with 32 bytes unread")
 end
 
--- Shaped: the variants under sock:shape{split = 1 | 3, coalesce = true}
--- and the naive loop under split=3 go here when shaping lands.
+-- Shaped: the server's writes cut into 1- or 3-byte reads, or merged two
+-- by two (sock:shape, "Faults on demand" in the README). Under virtual
+-- time each piece is its own read at the client.
+
+-- TUTORIAL is what the Part II server sends: the welcome, then the time.
+local TUTORIAL = {"Welcome to the server!", "The time is 1767225603.000000", "The time is 1767225606.000000"}
+
+-- serve_shaped starts a server that shapes its side of each connection,
+-- writes each message as its own framed write, then closes.
+local function serve_shaped(shape, msgs)
+  return testing.server(function(conn)
+    assert(conn:shape(shape))
+    for _, msg in ipairs(msgs) do conn:sendall(header(msg)) end
+    conn:close()
+  end)
+end
+
+-- client_lines is what header_client prints for msgs, then the end.
+local function client_lines(msgs)
+  local want = {}
+  for _, msg in ipairs(msgs) do
+    want[#want + 1] = "new message length: " .. #msg
+    want[#want + 1] = "full message received"
+    want[#want + 1] = msg
+  end
+  want[#want + 1] = "the server closed the connection"
+  return lines(unpack(want))
+end
+
+-- reads counts the reads a raw client needs for the bytes of msgs.
+local function reads(addr, msgs)
+  local c = assert(socket.connect(addr))
+  local n, total = 0, 0
+  while true do
+    local data = c:recv(4096)
+    if data == "" then break end
+    n, total = n + 1, total + #data
+  end
+  c:close()
+  return n, total
+end
+
+local LONG = string.rep("0123456789", 100) -- a 1000-byte message: a 4-digit length
+
+for _, shape in ipairs{{split = 1}, {split = 3}, {coalesce = true}} do
+  local name = shape.split and ("split_" .. shape.split) or "coalesce"
+  _G["test_client_reads_every_message_intact_under_" .. name] = function()
+    local msgs = {TUTORIAL[1], TUTORIAL[2], LONG, TUTORIAL[3]}
+    expect.eq(client_output(serve_shaped(shape, msgs)), client_lines(msgs))
+  end
+end
+
+function test_shapes_really_cut_and_merge_the_reads()
+  local msgs = {TUTORIAL[1], TUTORIAL[2]} -- 32 and 39 bytes
+  expect.eq({reads(serve_shaped({split = 3}, msgs))}, {11 + 13, 71})
+  expect.eq({reads(serve_shaped({split = 1}, msgs))}, {71, 71})
+  expect.eq({reads(serve_shaped({coalesce = true}, msgs))}, {1, 71})
+end
+
+function test_naive_client_breaks_under_split_1()
+  local got, why = naive_client(serve_shaped({split = 1}, TUTORIAL))
+  expect.eq(got, {"We"}) -- the header "2" announced 2 bytes
+  expect.eq(why:match("^end of stream"), "end of stream")
+end
+
+function test_naive_client_breaks_under_split_3()
+  -- A 2-digit length fits in the first 3 bytes, so the tutorial's own
+  -- messages survive; a 1000-byte one is read as 100 bytes long.
+  local got, why = naive_client(serve_shaped({split = 3}, {TUTORIAL[1], LONG, TUTORIAL[2]}))
+  expect.eq(got, {TUTORIAL[1]})
+  expect.eq(why:match("^end of stream"), "end of stream")
+end
+
+function test_naive_client_breaks_under_coalesce()
+  -- The 32-byte welcome ends with the second recv(16) by luck; the first
+  -- time message runs into the second inside one read, and is lost.
+  local got, why = naive_client(serve_shaped({coalesce = true}, TUTORIAL))
+  expect.eq(got, {TUTORIAL[1]})
+  expect.eq(why:match("^end of stream"), "end of stream")
+end
