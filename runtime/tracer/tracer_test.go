@@ -11,7 +11,9 @@ import (
 
 type codecFramer struct{ c framing.Codec }
 
-func (cf codecFramer) FrameSize(buf []byte) (int, int, int, bool) { return framing.FrameSize(cf.c, buf) }
+func (cf codecFramer) FrameSize(buf []byte) (int, int, int, bool) {
+	return framing.FrameSize(cf.c, buf)
+}
 
 // Chunks counted against frames: which frames each chunk carries and how
 // far each has come, for every codec, with chunks cut anywhere.
