@@ -55,6 +55,8 @@ func (r *REPL) command(ctx context.Context, line string) (status int, leave bool
 		r.kill(args)
 	case "trace":
 		r.trace(args)
+	case "view":
+		r.view(args)
 	case "quit", "q", "exit":
 		return exitOK, true
 	default:

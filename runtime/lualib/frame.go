@@ -491,11 +491,7 @@ func (f *framed) next(L *lua.LState) int {
 
 // framedClose implements f:close(): closes the socket.
 func framedClose(L *lua.LState) int {
-	f := checkFramed(L, 1)
-	if f.sock.Pending() && !f.sock.Closed() {
-		f.sock.Flush(newWaiter(L))
-	}
-	f.sock.res.Close()
+	closeSock(L, checkFramed(L, 1).sock)
 	return 0
 }
 

@@ -476,11 +476,23 @@ func sockShutdown(L *lua.LState) int {
 // (waiting if it must); closing twice is harmless.
 func sockClose(L *lua.LState) int {
 	s := checkSocket(L, 1)
-	if s.Pending() && !s.Closed() {
+	closeSock(L, s)
+	return 0
+}
+
+// closeSock closes s for the running task: output held back first
+// (waiting if it must), then the socket, named in the trace as the task's.
+func closeSock(L *lua.LState, s *sock) {
+	if s.Closed() {
+		return
+	}
+	if s.Pending() {
 		s.Flush(newWaiter(L))
 	}
+	if t := host.Of(L).Current(); t != nil {
+		s.CloseFrom(t.Context())
+	}
 	s.res.Close()
-	return 0
 }
 
 // sockGetsockname implements s:getsockname() -> "host:port" | nil, "closed".

@@ -232,7 +232,7 @@ func (s *Socket) Shape(spec ShapeSpec, spawn Spawner) error {
 	if old := s.shape.Swap(sh); old != nil {
 		old.stop()
 	}
-	spawn(fmt.Sprintf("shape #%d", s.id), sh.run)
+	spawn(fmt.Sprintf("shape %s -> %s", s.LocalAddr(), s.RemoteAddr()), sh.run)
 	return nil
 }
 
@@ -374,6 +374,8 @@ func (sh *shaper) takeLocked() []byte {
 // closes, then closes the connection.
 func (sh *shaper) run(w Waiter) {
 	s := sh.s
+	ctx := w.Context()
+	s.shapeCtx.Store(&ctx)
 	st, err := s.stream()
 	if err != nil && !errors.Is(err, ErrClosed) {
 		return
@@ -570,7 +572,7 @@ func (sh *shaper) shapeDatagram(p []byte, send func([]byte) (int, error)) (int, 
 	return n, err
 }
 
-// observeShape tells the tap what shaping did.
+// observeShape tells the tap what shaping did (ctx: the worker's, or nil).
 func (s *Socket) observeShape(action string, p []byte) {
-	s.Emit(Event{Kind: wiretrace.Shape, Out: true, Action: action, Data: p})
+	s.Emit(Event{Kind: wiretrace.Shape, Out: true, Action: action, Data: p, Ctx: s.shapeCtx.Load()})
 }

@@ -84,18 +84,19 @@ type Socket struct {
 
 	timeout atomic.Int64 // nanoseconds; negative: none
 
-	rd      slot       // one reader at a time
-	wr      slot       // one writer at a time
-	rb      readBuffer // guarded by rd
-	eof     bool       // guarded by rd
-	drained bool       // guarded by rd: the last read emptied the kernel's queue
-	wbuf    []byte     // deferred output (see Defer); guarded by wr
-	werr    error      // an error a deferred write met; guarded by wr
-	pending atomic.Int64
-	backoff time.Duration // accept's current pause after "too many open files"
-	shape   atomic.Pointer[shaper]
-	framer  atomic.Pointer[framerInfo]
-	eofSeen bool // guarded by rd: the EOF event was emitted
+	rd       slot       // one reader at a time
+	wr       slot       // one writer at a time
+	rb       readBuffer // guarded by rd
+	eof      bool       // guarded by rd
+	drained  bool       // guarded by rd: the last read emptied the kernel's queue
+	wbuf     []byte     // deferred output (see Defer); guarded by wr
+	werr     error      // an error a deferred write met; guarded by wr
+	pending  atomic.Int64
+	backoff  time.Duration // accept's current pause after "too many open files"
+	shape    atomic.Pointer[shaper]
+	framer   atomic.Pointer[framerInfo]
+	shapeCtx ctxPointer // the shaper worker's context, for the trace
+	eofSeen  bool       // guarded by rd: the EOF event was emitted
 
 	tap atomic.Pointer[Tap]
 }
@@ -283,20 +284,23 @@ func (s *Socket) IsListening() bool {
 // Close closes the socket: later calls, and calls waiting on it now,
 // return ErrClosed. Deferred output is written first if that can be done
 // without waiting. Closing twice is harmless.
-func (s *Socket) Close() error { return s.close(false) }
+func (s *Socket) Close() error { return s.close(nil, false) }
+
+// CloseFrom is Close by the task whose context ctx is (the trace names it).
+func (s *Socket) CloseFrom(ctx context.Context) error { return s.close(ctx, false) }
 
 // Reset closes a connected stream with a reset: the peer's calls fail
 // with "connection reset".
-func (s *Socket) Reset() error { return s.close(true) }
+func (s *Socket) Reset() error { return s.close(nil, true) }
 
-func (s *Socket) close(reset bool) error {
+func (s *Socket) close(ctx context.Context, reset bool) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
 	if reset {
-		s.Emit(Event{Kind: wiretrace.Reset, Out: true, Op: "close"})
+		s.Emit(Event{Kind: wiretrace.Reset, Out: true, Op: "close", Ctx: ctx})
 	} else {
-		s.Emit(Event{Kind: wiretrace.Close})
+		s.Emit(Event{Kind: wiretrace.Close, Ctx: ctx})
 	}
 	s.flushBeforeClose()
 	s.mu.Lock()
@@ -431,4 +435,19 @@ func isTimeout(err error) bool {
 	}
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
+}
+
+// ctxPointer holds a context that may be read by another goroutine.
+type ctxPointer struct {
+	p atomic.Pointer[context.Context]
+}
+
+func (c *ctxPointer) Store(ctx *context.Context) { c.p.Store(ctx) }
+
+// Load is the context, or nil.
+func (c *ctxPointer) Load() context.Context {
+	if p := c.p.Load(); p != nil {
+		return *p
+	}
+	return nil
 }

@@ -232,7 +232,7 @@ func (h *Hub) fill(s *netio.Socket, c *conn, nev netio.Event, ev *wiretrace.Even
 	case wiretrace.Shape:
 		ev.Dir = "out"
 		ev.Action = nev.Action
-		ev.N = len(nev.Data)
+		ev.N = len(nev.Data) // the piece's size; its bytes show in the send and recv
 	case wiretrace.Shutdown:
 		ev.How = nev.How
 	case wiretrace.Timeout:

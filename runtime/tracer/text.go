@@ -121,7 +121,7 @@ func (t *Text) describe(ev *wiretrace.Event) string {
 	case wiretrace.Shape:
 		s := "-> shape " + ev.Action
 		if ev.N > 0 {
-			s += fmt.Sprintf(" %d", ev.N)
+			s += fmt.Sprintf(" %d%s", ev.N, t.inline(ev))
 		}
 		return s
 	case wiretrace.TLS:
