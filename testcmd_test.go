@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +111,122 @@ func TestPart2TenTicksInVirtualTime(t *testing.T) {
 	if d := time.Since(start); d >= time.Second {
 		t.Fatalf("took %v", d)
 	}
+}
+
+// fencedBlocks lists the README's fenced code blocks, without their fences.
+func fencedBlocks(t *testing.T) []string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	var cur []string
+	in := false
+	for _, line := range strings.Split(string(readme), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```") && !in:
+			in, cur = true, nil
+		case strings.HasPrefix(line, "```"):
+			in = false
+			blocks = append(blocks, strings.Join(cur, "\n")+"\n")
+		case in:
+			cur = append(cur, line)
+		}
+	}
+	return blocks
+}
+
+// readmeBlock is the README's fenced block that starts with first.
+func readmeBlock(t *testing.T, first string) string {
+	t.Helper()
+	for _, b := range fencedBlocks(t) {
+		if strings.HasPrefix(b, first) {
+			return b
+		}
+	}
+	t.Fatalf("README.md has no block starting %q", first)
+	return ""
+}
+
+// The README's "Testing a protocol" shows the example's files as they
+// are, and the output netplay test gives for them, as it is (wall times
+// aside), passing and with the off-by-one it describes.
+func TestReadmeTestingExample(t *testing.T) {
+	blocks := strings.Join(fencedBlocks(t), "")
+	for _, file := range []string{"scripts/protocols/kv_server.lua", "scripts/protocols/kv_test.lua"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(blocks, string(src)) {
+			t.Errorf("README.md does not show %s as it is", file)
+		}
+	}
+
+	block := readmeBlock(t, "$ netplay test -v scripts/protocols")
+	r := runCLI(t, "test", "-v", "scripts/protocols")
+	got := "$ netplay test -v scripts/protocols\n" + r.stdout
+	if wallTimes(got) != wallTimes(block) {
+		t.Errorf("README.md shows:\n%s\nnetplay test gives:\n%s", block, got)
+	}
+
+	dir := t.TempDir()
+	for _, name := range []string{"kv_server.lua", "kv_test.lua"} {
+		src, err := os.ReadFile(filepath.Join("scripts/protocols", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken := strings.Replace(string(src), "monotonic() < entry.expires", "monotonic() <= entry.expires", 1)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(broken), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = runCLI(t, "test", dir)
+	got = "$ netplay test scripts/protocols\n" + strings.ReplaceAll(r.stdout, dir, "scripts/protocols")
+	if block := readmeBlock(t, "$ netplay test scripts/protocols"); got != block || r.status != 1 {
+		t.Errorf("README.md shows:\n%s\nnetplay test gives (status %d):\n%s", block, r.status, got)
+	}
+}
+
+// The README's deadlock report and binary diff are the runner's own, as
+// its golden files hold them.
+func TestReadmeTestingSamples(t *testing.T) {
+	for golden, first := range map[string]string{
+		fixtures + "deadlock.golden": "--- FAIL: test_everyone_waits",
+		fixtures + "fail.golden":     "expect.eq: strings differ at offset 3 (got 9 bytes, want 9)",
+	} {
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := readmeBlock(t, first)
+		if !containsLines(string(want), block) {
+			t.Errorf("%s does not hold the README's block:\n%s", golden, block)
+		}
+	}
+}
+
+// containsLines reports whether every line of block ends a line of text,
+// in order (the README may show a block less indented, or without the
+// file:line a message starts with).
+func containsLines(text, block string) bool {
+	lines := strings.Split(text, "\n")
+	i := 0
+	for _, want := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
+		want = strings.TrimSpace(want)
+		for i < len(lines) && !strings.HasSuffix(lines[i], want) {
+			i++
+		}
+		if i == len(lines) {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// wallTimes writes the wall times of -v as TIME.
+func wallTimes(s string) string {
+	return regexp.MustCompile(`, \d+\.\d{3}s\)`).ReplaceAllString(s, ", TIME)")
 }
