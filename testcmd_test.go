@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"netplay/runtime/luatest"
 	"netplay/scripts"
 )
 
@@ -229,4 +231,27 @@ func containsLines(text, block string) bool {
 // wallTimes writes the wall times of -v as TIME.
 func wallTimes(s string) string {
 	return regexp.MustCompile(`, \d+\.\d{3}s\)`).ReplaceAllString(s, ", TIME)")
+}
+
+// Interrupting netplay test (SIGINT cancels the context) stops the test
+// running, prints what ran and exits 130.
+func TestTestCommandInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut luatest.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"test", fixtures + "hang"}, Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	}()
+	time.AfterFunc(200*time.Millisecond, cancel)
+	select {
+	case status := <-done:
+		if status != exitInterrupted {
+			t.Fatalf("status %d\n%s", status, out.String())
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("netplay test did not stop")
+	}
+	if !strings.Contains(out.String(), "hang_test.lua:4: interrupted\n") || lastLine(out.String()) != "0 passed, 1 failed" {
+		t.Fatalf("report:\n%s", out.String())
+	}
 }
