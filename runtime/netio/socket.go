@@ -93,7 +93,8 @@ type Socket struct {
 	werr     error      // an error a deferred write met; guarded by wr
 	pending  atomic.Int64
 	backoff  time.Duration // accept's current pause after "too many open files"
-	shape    atomic.Pointer[shaper]
+	shape     atomic.Pointer[shaper]
+	tlsServer *tlsServer // a TLS listener's; guarded by mu
 	framer   atomic.Pointer[framerInfo]
 	shapeCtx ctxPointer // the shaper worker's context, for the trace
 	eofSeen  bool       // guarded by rd: the EOF event was emitted
