@@ -20,7 +20,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -43,26 +42,29 @@ var socketFuncs = map[string]lua.LGFunction{
 }
 
 var socketMethods = map[string]lua.LGFunction{
-	"bind":         sockBind,
-	"listen":       sockListen,
-	"accept":       sockAccept,
-	"connect":      sockConnect,
-	"send":         sockSend,
-	"sendall":      sockSendall,
-	"recv":         sockRecv,
-	"recv_exactly": sockRecvExactly,
-	"recv_until":   sockRecvUntil,
-	"sendto":       sockSendto,
-	"recvfrom":     sockRecvfrom,
-	"settimeout":   sockSettimeout,
-	"gettimeout":   sockGettimeout,
-	"setblocking":  sockSetblocking,
-	"shutdown":     sockShutdown,
-	"close":        sockClose,
-	"getsockname":  sockGetsockname,
-	"getpeername":  sockGetpeername,
-	"shape":        sockShape,
-	"shaped":       sockShaped,
+	"bind":            sockBind,
+	"listen":          sockListen,
+	"accept":          sockAccept,
+	"connect":         sockConnect,
+	"send":            sockSend,
+	"sendall":         sockSendall,
+	"recv":            sockRecv,
+	"recv_exactly":    sockRecvExactly,
+	"recv_until":      sockRecvUntil,
+	"sendto":          sockSendto,
+	"recvfrom":        sockRecvfrom,
+	"settimeout":      sockSettimeout,
+	"gettimeout":      sockGettimeout,
+	"setblocking":     sockSetblocking,
+	"shutdown":        sockShutdown,
+	"close":           sockClose,
+	"getsockname":     sockGetsockname,
+	"getpeername":     sockGetpeername,
+	"shape":           sockShape,
+	"shaped":          sockShaped,
+	"starttls":        sockStarttls,
+	"tlsinfo":         sockTlsinfo,
+	"certificate_pem": sockCertificatePem,
 }
 
 // OpenSocket is the loader of the socket module.
@@ -156,12 +158,17 @@ func socketUDP(L *lua.LState) int {
 	return 1
 }
 
-// socketListen implements socket.listen(addr[, backlog]) -> server | nil, err.
+// socketListen implements socket.listen(addr[, backlog | {tls = ...}]) ->
+// server | nil, err.
 func socketListen(L *lua.LState) int {
-	addr, _ := checkAddr(L, 1)
+	addr, next := checkAddr(L, 1)
 	h := host.Of(L)
 	s, err := netio.Listen(h.Net(), addr)
 	if err != nil {
+		return pushIOError(L, err, nil)
+	}
+	if err := listenTLS(L, next, s); err != nil {
+		s.Close()
 		return pushIOError(L, err, nil)
 	}
 	pushSocket(L, s)
@@ -186,21 +193,30 @@ func listening(L *lua.LState, s *netio.Socket) {
 	h.ListenEvent(a)
 }
 
-// socketConnect implements socket.connect(addr[, timeout]) -> sock | nil, err.
+// socketConnect implements socket.connect(addr[, timeout | {tls = ...,
+// timeout = S}]) -> sock | nil, err. With tls, the handshake runs before it
+// returns, and a failed one says why ("tls: unknown certificate authority").
 func socketConnect(L *lua.LState) int {
 	addr, next := checkAddr(L, 1)
-	var timeout time.Duration
-	if L.Get(next) != lua.LNil {
-		timeout = seconds(checkSeconds(L, next))
-	}
+	secs, tls := connectOptions(L, next)
+	timeout := seconds(secs)
 	h := host.Of(L)
 	w := newWaiter(L)
-	s, err := netio.Dial(w, h.Net(), addr, timeout)
+	var s *netio.Socket
+	var err error
+	if tls != nil {
+		s, err = netio.DialTLS(w, h.Net(), addr, timeout, *tls)
+	} else {
+		s, err = netio.Dial(w, h.Net(), addr, timeout)
+	}
 	if err != nil {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, s)
 	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
+	if tls != nil {
+		s.Emit(netio.Event{Kind: wiretrace.TLS, Ctx: w.Context()}) // the handshake ran before the trace saw the socket
+	}
 	return 1
 }
 
@@ -539,9 +555,9 @@ func SocketString(s *netio.Socket) string {
 	case s.Closed():
 		return "<" + kind + " closed>"
 	case s.RemoteAddr() != nil:
-		return fmt.Sprintf("<%s %s -> %s>", kind, addrString(s.LocalAddr()), addrString(s.RemoteAddr()))
+		return fmt.Sprintf("<%s%s %s -> %s>", kind, tlsString(s), addrString(s.LocalAddr()), addrString(s.RemoteAddr()))
 	case s.IsListening():
-		return fmt.Sprintf("<%s listening %s>", kind, addrString(s.LocalAddr()))
+		return fmt.Sprintf("<%s%s listening %s>", kind, tlsString(s), addrString(s.LocalAddr()))
 	case s.LocalAddr() != nil:
 		return fmt.Sprintf("<%s bound %s>", kind, addrString(s.LocalAddr()))
 	}

@@ -380,6 +380,17 @@ func (s *Socket) Accept(w Waiter) (*Socket, error) {
 	s.backoff = 0
 	c := withStream(s.nw, st)
 	c.rb.budget = s.rb.budget
+	s.mu.Lock()
+	ts := s.tlsServer
+	s.mu.Unlock()
+	if ts != nil {
+		tst, err := c.wrapTLS(st, nil, ts.opts, false, ts.cert)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.st = tst // its handshake runs at its first read or write
+	}
 	return c, nil
 }
 

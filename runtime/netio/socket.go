@@ -84,19 +84,20 @@ type Socket struct {
 
 	timeout atomic.Int64 // nanoseconds; negative: none
 
-	rd       slot       // one reader at a time
-	wr       slot       // one writer at a time
-	rb       readBuffer // guarded by rd
-	eof      bool       // guarded by rd
-	drained  bool       // guarded by rd: the last read emptied the kernel's queue
-	wbuf     []byte     // deferred output (see Defer); guarded by wr
-	werr     error      // an error a deferred write met; guarded by wr
-	pending  atomic.Int64
-	backoff  time.Duration // accept's current pause after "too many open files"
-	shape    atomic.Pointer[shaper]
-	framer   atomic.Pointer[framerInfo]
-	shapeCtx ctxPointer // the shaper worker's context, for the trace
-	eofSeen  bool       // guarded by rd: the EOF event was emitted
+	rd        slot       // one reader at a time
+	wr        slot       // one writer at a time
+	rb        readBuffer // guarded by rd
+	eof       bool       // guarded by rd
+	drained   bool       // guarded by rd: the last read emptied the kernel's queue
+	wbuf      []byte     // deferred output (see Defer); guarded by wr
+	werr      error      // an error a deferred write met; guarded by wr
+	pending   atomic.Int64
+	backoff   time.Duration // accept's current pause after "too many open files"
+	shape     atomic.Pointer[shaper]
+	tlsServer *tlsServer // a TLS listener's; guarded by mu
+	framer    atomic.Pointer[framerInfo]
+	shapeCtx  ctxPointer // the shaper worker's context, for the trace
+	eofSeen   bool       // guarded by rd: the EOF event was emitted
 
 	tap atomic.Pointer[Tap]
 }

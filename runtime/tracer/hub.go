@@ -184,8 +184,10 @@ func (h *Hub) connOf(s *netio.Socket, nev netio.Event) *conn {
 	if a := s.RemoteAddr(); a != nil {
 		c.remote = addr(a)
 	}
-	if nev.Kind == wiretrace.TLS && nev.Err == nil {
-		c.tls = true
+	if !c.tls {
+		if _, ok := s.TLSInfo(); ok {
+			c.tls = true
+		}
 	}
 	return c
 }
@@ -257,6 +259,9 @@ func (h *Hub) fill(s *netio.Socket, c *conn, nev netio.Event, ev *wiretrace.Even
 	case wiretrace.TLS:
 		if nev.Err != nil {
 			ev.Err = nev.Err.Error()
+		} else if st, ok := s.TLSInfo(); ok {
+			ev.TLS = true
+			ev.TLSVersion, ev.Cipher, ev.ALPN = st.Version, st.Cipher, st.ALPN
 		}
 	}
 }
