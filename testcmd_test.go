@@ -73,7 +73,7 @@ func TestTestCommandHelp(t *testing.T) {
 // beside the scripts, and all pass.
 func TestScriptsTestThemselves(t *testing.T) {
 	r := runCLI(t, "test", "scripts")
-	if r.status != 0 || r.stdout != "36 passed, 0 failed\n" {
+	if r.status != 0 || r.stdout != "40 passed, 0 failed\n" {
 		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 }
