@@ -58,7 +58,8 @@ type Options struct {
 	Out io.Writer
 	// OpenScript resolves the names run() and script.load() get in a test
 	// file; dir is the test file's folder, so a test can run the script
-	// beside it by its file name. Nil: files only, relative to dir.
+	// beside it by its file name. Nil: files only, relative to dir
+	// (netplay test adds the bundled scripts: scripts.OpenIn).
 	OpenScript func(dir, name string) (chunk string, src []byte, err error)
 	// MaxAlloc is host.Options.MaxAlloc for every test's host.
 	MaxAlloc int

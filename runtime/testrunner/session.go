@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -75,28 +77,23 @@ type session struct {
 // discover runs the file once to list its tests, in definition order. A
 // file whose chunk fails comes back as a result to report.
 func (r *runner) discover(ctx context.Context, tf *testFile) ([]string, *result) {
-	s := &session{file: tf}
-	res := r.runSession(ctx, s)
+	res, names := r.runSession(ctx, &session{file: tf})
 	if res.status == failed {
-		return nil, res.result
+		return nil, res
 	}
-	return res.names, nil
+	return names, nil
 }
 
 // runTest runs one test on a fresh host.
 func (r *runner) runTest(ctx context.Context, tf *testFile, name string) *result {
-	return r.runSession(ctx, &session{file: tf, test: name}).result
-}
-
-// sessionResult is a result with the test names a discovery found.
-type sessionResult struct {
-	*result
-	names []string
+	res, _ := r.runSession(ctx, &session{file: tf, test: name})
+	return res
 }
 
 // runSession makes the host, runs the session's task on it until it ends,
-// runs past the timeout or deadlocks, and shuts the host down.
-func (r *runner) runSession(ctx context.Context, s *session) sessionResult {
+// runs past the timeout or deadlocks, and shuts the host down. It returns
+// the result and, for a discovery, the test names.
+func (r *runner) runSession(ctx context.Context, s *session) (*result, []string) {
 	s.out = &capture{}
 	s.state = &state{file: s.file.path, out: s.out}
 	res := &result{file: s.file.path, name: s.test}
@@ -108,7 +105,7 @@ func (r *runner) runSession(ctx context.Context, s *session) sessionResult {
 	if err != nil {
 		res.status = failed
 		res.problems = []*problem{{where: s.file.path, message: s.file.path + ": " + err.Error()}}
-		return sessionResult{result: res}
+		return res, nil
 	}
 	defer h.Close()
 	deadlock := make(chan struct{}, 1)
@@ -126,15 +123,29 @@ func (r *runner) runSession(ctx context.Context, s *session) sessionResult {
 	res.elapsed = time.Since(start)
 	res.output = s.out.All()
 	s.finish(h, t, ended, res)
-	return sessionResult{result: res, names: s.names}
+	if !ended {
+		return res, nil // the task may still write s
+	}
+	return res, s.names
 }
 
 // openScript resolves run()'s names from the test file's folder first.
 func (r *runner) openScript(dir string) func(name string) (string, []byte, error) {
-	if r.opts.OpenScript == nil {
-		return nil
+	open := r.opts.OpenScript
+	if open == nil {
+		open = openFile
 	}
-	return func(name string) (string, []byte, error) { return r.opts.OpenScript(dir, name) }
+	return func(name string) (string, []byte, error) { return open(dir, name) }
+}
+
+// openFile is the OpenScript of Options without one: the file name in
+// dir, or name itself when absolute.
+func openFile(dir, name string) (string, []byte, error) {
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(dir, name)
+	}
+	src, err := os.ReadFile(name)
+	return name, src, err
 }
 
 // wait returns when the task ends, or stops it when it runs past the

@@ -77,3 +77,7 @@ function test_cleanup_order()
   testing.cleanup(function() print("cleanup 1") end)
   testing.cleanup(function() print("cleanup 2") end)
 end
+
+function test_run_finds_scripts_beside_the_test()
+  expect.eq({run("helper.lua", 1, 2)}, {"helper", 1, 2})
+end
