@@ -100,7 +100,7 @@ func TestListingTasksWhileLuaSpawnsThem(t *testing.T) {
 // where it is; cancelling it from Go (Ctrl-C, :kill) stops it.
 func TestBusyTaskIsNamedOnceAndStops(t *testing.T) {
 	var stdout, stderr luatest.Buffer
-	h := luatest.NewHost(t, &stdout, &stderr)
+	h := luatest.NewHostWith(t, &stdout, &stderr, host.Options{BusyWarning: time.Second})
 	fn, err := h.L.Load(strings.NewReader("local n = 0\nwhile true do\n  n = n + 1\nend\n"), "loop.lua")
 	if err != nil {
 		t.Fatal(err)
