@@ -226,11 +226,12 @@ func (s *session) finish(h *host.Host, t *host.Task, ended bool, res *result) {
 }
 
 // abortProblem reports a timeout or a deadlock, at the line the test was
-// on when it was stopped.
+// on when it was stopped (only the file when its task has not ended: the
+// task may still be writing the session).
 func (s *session) abortProblem(a *abortInfo, ended bool) *problem {
-	where, trace := s.defWhere(), ""
-	if ended && s.abortTrace != "" {
-		trace = s.abortTrace
+	where, trace := s.file.path, ""
+	if ended {
+		where, trace = s.defWhere(), s.abortTrace
 		if w := frameIn(trace, s.file.path); w != "" {
 			where = w
 		}
