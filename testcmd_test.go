@@ -242,7 +242,7 @@ func TestTestCommandInterrupted(t *testing.T) {
 	go func() {
 		done <- Main(ctx, []string{"test", fixtures + "hang"}, Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
 	}()
-	time.AfterFunc(200*time.Millisecond, cancel)
+	time.AfterFunc(time.Second, cancel) // inside the first test, which waits 10 s
 	select {
 	case status := <-done:
 		if status != exitInterrupted {
