@@ -241,3 +241,114 @@ func TestHostileHandlerFloodsUnderFDLimit(t *testing.T) {
 		})
 	}
 }
+
+// acceptPause is accept's pause before its n-th "too many open files" in
+// a row (n from 1): 5 ms, doubling up to 1 s (netio.Socket.Accept).
+func acceptPause(n int) time.Duration {
+	d := 5 * time.Millisecond
+	for i := 1; i < n && d < time.Second; i++ {
+		d *= 2
+	}
+	return min(d, time.Second)
+}
+
+// maxFailuresWithin is how many failures in a row accept can report in
+// elapsed after its first one, by the back-off schedule: the first, then
+// one after each further pause that fits.
+func maxFailuresWithin(elapsed time.Duration) int {
+	n, spent := 1, time.Duration(0)
+	for {
+		spent += acceptPause(n + 1)
+		if spent > elapsed {
+			return n
+		}
+		n++
+	}
+}
+
+// At its descriptor limit part2/header_server neither spins nor floods
+// its output: with 400 clients against a 256-descriptor limit its CPU use
+// while at the limit stays low, it prints "accept failed: too many open
+// files" at most once per back-off step (5 ms doubling to 1 s), and it
+// serves again once the clients leave. Before issue 8 it used 99% of a
+// core and printed 213,610 bogus "connection from" lines in 3 s.
+func TestHostileAcceptAtFDLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("floods a child server")
+	}
+	const clients = 400
+	const window = 3 * time.Second
+	srv := startChildServer(t, fdLimit, "run", "part2/header_server", "127.0.0.1:0", "3")
+	base := srv.fds()
+	rssBefore, _ := srv.memory()
+	conns := make([]*net.TCPConn, 0, clients)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range clients {
+		c, err := dialServer(srv.addr)
+		if err != nil {
+			t.Fatalf("client %d: %v", len(conns)+1, err)
+		}
+		conns = append(conns, c)
+	}
+	failed := func(l string) bool { return strings.HasPrefix(l, "accept failed: ") }
+	if !srv.out.waitFor(1, failed, hostileDeadline) {
+		t.Fatalf("no accept failure with %d clients against a limit of %d (%d descriptors open)", clients, fdLimit, srv.fds())
+	}
+	atLimit := srv.fds()
+	cpu0, t0 := srv.cpu(), time.Now()
+	pause(window)
+	cpu1, t1 := srv.cpu(), time.Now()
+	cpuShare := float64(cpu1-cpu0) / float64(t1.Sub(t0))
+	rssAtLimit, _ := srv.memory()
+
+	var failures []logLine
+	for _, l := range srv.out.snapshot() {
+		if failed(l.text) {
+			failures = append(failures, l)
+		}
+	}
+	elapsed := failures[len(failures)-1].at.Sub(failures[0].at)
+	allowed := maxFailuresWithin(elapsed + 50*time.Millisecond) // the reader's timing jitter
+	t.Logf("at the limit (%d descriptors, %d clients): CPU %.1f%% of a core over %v (%v of CPU); %d accept failures in %v (the schedule allows %d); RSS %s -> %s",
+		atLimit, clients, 100*cpuShare, t1.Sub(t0).Round(time.Millisecond), cpu1-cpu0, len(failures), elapsed.Round(time.Millisecond), allowed, mib(rssBefore), mib(rssAtLimit))
+	if cpuShare > 0.5 {
+		t.Errorf("at the limit the server used %.0f%% of a core, want under 50%%", 100*cpuShare)
+	}
+	if len(failures) > allowed+1 {
+		t.Errorf("%d accept failures printed in %v: more than once per back-off step (%d)", len(failures), elapsed, allowed)
+	}
+	for _, l := range srv.out.snapshot() {
+		if !failed(l.text) && !strings.HasPrefix(l.text, "connection from 127.0.0.1:") || l.text != "accept failed: too many open files" && failed(l.text) {
+			t.Errorf("unexpected line on stdout: %q", l.text)
+			break
+		}
+	}
+
+	// The clients leave; the server serves a new one.
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
+	left := time.Now()
+	c, err := dialServer(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg, err := readFrame(c)
+	if err != nil || msg != "Welcome to the server!" {
+		t.Fatalf("a client after the others left: %q, %v", msg, err)
+	}
+	served := time.Since(left)
+	c.Close()
+	fds, ok := srv.waitFDs(base, hostileDeadline)
+	t.Logf("a new client served %v after the others left; descriptors %d -> %d (at the limit %d)", served.Round(time.Millisecond), base, fds, atLimit)
+	if !ok {
+		t.Errorf("%d descriptors open after the clients left, %d before", fds, base)
+	}
+	srv.stop()
+}
