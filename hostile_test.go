@@ -624,3 +624,87 @@ func TestHostileBudgetComesBack(t *testing.T) {
 // isBudgetLine matches what budget_echo.lua prints for a connection past
 // the budget.
 func isBudgetLine(l string) bool { return l == "memory budget exceeded" }
+
+// hostileHeaders are tutorial headers (10 bytes: a length in ASCII
+// digits, space-padded) as an attacker writes them, each with the error
+// the codec gives.
+var hostileHeaders = []struct{ name, bytes, reason string }{
+	{"2^63", "9223372036854775808", "frame too large"},
+	{"2^64", "18446744073709551616", "frame too large"},
+	{"1 GiB", "1073741824", "frame too large"},
+	{"-1", "-1        ", "bad header"},
+	{"+32", "+32       ", "bad header"},
+	{"0x20", "0x20      ", "bad header"},
+	{"1e3", "1e3       ", "bad header"},
+	{"NUL bytes", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", "bad header"},
+	{"NUL after a digit", "5\x00        hello", "bad header"},
+	{"spaces only", "          ", "bad header"},
+	{"a leading space", " 5        hello", "bad header"},
+}
+
+// Every hostile header drops its own connection and nothing else: a good
+// client connected all along is echoed after each, and a new one at the
+// end, on the bundled header echo server and on the capturing handler
+// (whose task errors on stderr say why).
+func TestHostileHeaders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("attacks a child server")
+	}
+	for _, script := range []string{"bench/echo_server", "testdata/hostile/capture_echo.lua"} {
+		t.Run(script, func(t *testing.T) {
+			srv := startChildServer(t, fdLimit, "run", script, "127.0.0.1:0")
+			base := srv.fds()
+			good, err := dialServer(srv.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer good.Close()
+			if err := echoOn(good, "before"); err != nil {
+				t.Fatal(err)
+			}
+			var slowest time.Duration
+			for _, h := range hostileHeaders {
+				c, err := dialServer(srv.addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				c.Write([]byte(h.bytes))
+				err = expectClosed(c)
+				elapsed := time.Since(start)
+				c.Close()
+				if err != nil {
+					t.Errorf("header %s (%q): %v", h.name, h.bytes, err)
+				}
+				if err := echoOn(good, "after "+h.name); err != nil {
+					t.Fatalf("the good client after header %s: %v", h.name, err)
+				}
+				slowest = max(slowest, elapsed)
+			}
+			t.Logf("%d hostile headers, each dropped within %v; the good client echoed after each", len(hostileHeaders), slowest.Round(time.Microsecond))
+			if err := echoOnce(srv.addr, "a new client"); err != nil {
+				t.Errorf("a new client after the hostile headers: %v", err)
+			}
+			good.Close()
+			if fds, ok := srv.waitFDs(base, hostileDeadline); !ok {
+				t.Errorf("%d descriptors open after the clients left, %d before", fds, base)
+			}
+			if strings.HasSuffix(script, "capture_echo.lua") {
+				// One task error per hostile header, each saying why.
+				for _, reason := range []string{"frame too large", "bad header"} {
+					want := 0
+					for _, h := range hostileHeaders {
+						if h.reason == reason {
+							want++
+						}
+					}
+					got := srv.errLog.count(func(l string) bool { return strings.HasPrefix(l, "task ") && strings.Contains(l, reason) })
+					if got != want {
+						t.Errorf("%d task errors on stderr say %q, want %d:\n%s", got, reason, want, srv.errLog.text())
+					}
+				}
+			}
+			srv.stop()
+		})
+	}
+}
