@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -707,4 +708,140 @@ func TestHostileHeaders(t *testing.T) {
 			srv.stop()
 		})
 	}
+}
+
+// roundTrips times n echoes of a small frame on c, spaced by gap.
+func roundTrips(c net.Conn, n int, gap time.Duration) ([]time.Duration, error) {
+	var rtts []time.Duration
+	for i := range n {
+		start := time.Now()
+		if err := echoOn(c, fmt.Sprintf("ping %d", i)); err != nil {
+			return rtts, fmt.Errorf("round trip %d: %w", i, err)
+		}
+		rtts = append(rtts, time.Since(start))
+		pause(gap)
+	}
+	return rtts, nil
+}
+
+// quantile is the q-quantile of ds (sorted in place).
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[min(len(ds)-1, int(q*float64(len(ds))))]
+}
+
+// slowloris keeps a connection to addr open by sending one byte of a
+// frame every 100 ms, reconnecting whenever the server closes it, until
+// stop is closed. It reports the life of each connection the server
+// closed.
+func slowloris(addr string, stop <-chan struct{}, lives chan<- time.Duration) error {
+	const frame = "5         hello"
+	for {
+		c, err := dialServer(addr)
+		if err != nil {
+			return err
+		}
+		born := time.Now()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				c.Close()
+				return nil
+			default:
+			}
+			c.Write([]byte{frame[i%len(frame)]})
+			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			_, err := c.Read(make([]byte, 64))
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			lives <- time.Since(born) // closed (or reset) by the server
+			c.Close()
+			break
+		}
+	}
+}
+
+// 500 slowloris clients (a byte every 100 ms, reconnecting when dropped)
+// against a server that uses settimeout do not slow a good client: its
+// round trips are timed before and during the attack, and every loris is
+// dropped at its deadline.
+func TestHostileSlowloris(t *testing.T) {
+	if testing.Short() {
+		t.Skip("attacks a child server")
+	}
+	const lorises = 500
+	const timeout = time.Second
+	srv := startChildServer(t, 0, "run", "testdata/hostile/timeout_echo.lua", "127.0.0.1:0", "1")
+	base := srv.fds()
+	good, err := dialServer(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	quiet, err := roundTrips(good, 50, 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good.Close()
+
+	stop := make(chan struct{})
+	lives := make(chan time.Duration, 100000)
+	errs := make(chan error, lorises)
+	var wg sync.WaitGroup
+	for range lorises {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := slowloris(srv.addr, stop, lives); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	stopLorises := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopLorises()
+	if n, ok := srv.waitFDsAtLeast(base+lorises, hostileDeadline); !ok {
+		t.Fatalf("only %d descriptors open: the lorises did not all connect", n)
+	}
+	good, err = dialServer(srv.addr) // a new connection: the old one's deadline has passed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	attacked, err := roundTrips(good, 200, 10*time.Millisecond)
+	if err != nil {
+		t.Fatalf("the good client under attack: %v", err)
+	}
+	stopLorises()
+	close(lives)
+	close(errs)
+	for err := range errs {
+		t.Errorf("loris: %v", err)
+	}
+	var dropped []time.Duration
+	for d := range lives {
+		dropped = append(dropped, d)
+	}
+	t.Logf("good client round trip: p50 %v, p99 %v, max %v alone; p50 %v, p99 %v, max %v with %d lorises",
+		quantile(quiet, 0.5), quantile(quiet, 0.99), quantile(quiet, 1), quantile(attacked, 0.5), quantile(attacked, 0.99), quantile(attacked, 1), lorises)
+	// A life is timed from when the loris's dial returned, which under
+	// load can be after the server accepted: the shortest may be under
+	// the deadline.
+	t.Logf("lorises dropped %d times, after %v (shortest), %v (median), %v (longest); the deadline is %v",
+		len(dropped), quantile(dropped, 0).Round(time.Millisecond), quantile(dropped, 0.5).Round(time.Millisecond), quantile(dropped, 1).Round(time.Millisecond), timeout)
+	if p50 := quantile(attacked, 0.5); p50 > 250*time.Millisecond {
+		t.Errorf("with %d lorises the good client's median round trip is %v", lorises, p50)
+	}
+	if len(dropped) < lorises {
+		t.Errorf("lorises dropped %d times, want each of %d at least once", len(dropped), lorises)
+	}
+	good.Close()
+	if fds, ok := srv.waitFDs(base, hostileDeadline); !ok {
+		t.Errorf("%d descriptors open after the clients left, %d before", fds, base)
+	}
+	srv.stop()
 }
