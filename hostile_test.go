@@ -938,3 +938,68 @@ func TestHostileChurn(t *testing.T) {
 	}
 	srv.stop()
 }
+
+// SIGTERM with 2,000 clients connected to part2/header_server closes
+// every connection (each client sees the end of its stream or a reset)
+// and the process exits 130 promptly.
+func TestHostileSigtermWithManyClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("floods a child server")
+	}
+	const clients = 2000
+	srv := startChildServer(t, 0, "run", "part2/header_server", "127.0.0.1:0", "1000")
+	conns := make([]*net.TCPConn, 0, clients)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range clients {
+		c, err := dialServer(srv.addr)
+		if err != nil {
+			t.Fatalf("client %d: %v", len(conns)+1, err)
+		}
+		conns = append(conns, c)
+	}
+	// Every client has been welcomed: the server holds every connection.
+	for i, c := range conns {
+		if msg, err := readFrame(c); err != nil || msg != "Welcome to the server!" {
+			t.Fatalf("client %d: %q, %v", i+1, msg, err)
+		}
+	}
+	rss, _ := srv.memory()
+	fds := srv.fds()
+	ends := make(chan error, clients)
+	var closedAt sync.Map // when each client saw its end, after the signal
+	for i, c := range conns {
+		go func() {
+			err := expectClosed(c)
+			closedAt.Store(i, time.Now())
+			ends <- err
+		}()
+	}
+	sent := time.Now()
+	took, status := srv.signal(syscall.SIGTERM, testTimeout)
+	var errs []error
+	for range clients {
+		if err := <-ends; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var last time.Duration
+	closedAt.Range(func(_, v any) bool {
+		last = max(last, v.(time.Time).Sub(sent))
+		return true
+	})
+	t.Logf("SIGTERM with %d clients (%d descriptors, RSS %s): exited %d after %v; the last client saw its end %v after the signal",
+		clients, fds, mib(rss), status, took.Round(time.Millisecond), last.Round(time.Millisecond))
+	if len(errs) > 0 {
+		t.Errorf("clients: %s", errorSummary(errs))
+	}
+	if status != exitInterrupted {
+		t.Errorf("exit status %d, want %d", status, exitInterrupted)
+	}
+	if took > shutdownGrace+time.Second {
+		t.Errorf("exited %v after SIGTERM, want within %v", took, shutdownGrace+time.Second)
+	}
+}
