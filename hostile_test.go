@@ -5,8 +5,9 @@ package main
 // (issue 8): floods that make handlers die under a 256-descriptor limit,
 // accept at that limit, a budget for buffered input, hostile headers,
 // slowloris, connection churn and a signal with thousands of clients.
-// Each test is bounded in time and in connections, and measures (never
-// asserts) speeds; the figures are logged (go test -v -run Hostile).
+// Each test is bounded in time and in connections; speeds are measured
+// and logged (go test -v -run Hostile .), and asserted only within
+// generous bounds.
 
 import (
 	"errors"
@@ -365,7 +366,7 @@ func tcpQueues(port string) (unacked, unread int64, err error) {
 		return 0, 0, err
 	}
 	p, _ := strconv.ParseUint(port, 10, 16)
-	suffix := fmt.Sprintf(":%04X", p)
+	server := fmt.Sprintf("0100007F:%04X", p) // 127.0.0.1:port as the file writes it
 	for _, line := range strings.Split(string(data), "\n")[1:] {
 		f := strings.Fields(line)
 		if len(f) < 5 || f[3] == "0A" {
@@ -373,10 +374,10 @@ func tcpQueues(port string) (unacked, unread int64, err error) {
 		}
 		tx, rx, _ := strings.Cut(f[4], ":")
 		switch {
-		case strings.HasSuffix(f[2], suffix): // a client's side
+		case f[2] == server: // a client's side
 			n, _ := strconv.ParseInt(tx, 16, 64)
 			unacked += n
-		case strings.HasSuffix(f[1], suffix): // the server's side
+		case f[1] == server: // the server's side
 			n, _ := strconv.ParseInt(rx, 16, 64)
 			unread += n
 		}
