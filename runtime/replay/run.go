@@ -44,13 +44,13 @@ type Result struct {
 	// Diff is the first difference found; nil when everything matched.
 	Diff  *Difference
 	Conns []ConnResult // the connections that ended without a difference, as they ended
-	// Cancelled is true when the replay was stopped from outside (the
-	// waiter's context), not by a difference.
-	Cancelled bool
+	// Cancelled is true when the waiter's context ended the replay, and
+	// Stopped when Stop did, before it was over.
+	Cancelled, Stopped bool
 }
 
 // OK reports whether the live program did all the recording says.
-func (r *Result) OK() bool { return r.Diff == nil && !r.Cancelled }
+func (r *Result) OK() bool { return r.Diff == nil && !r.Cancelled && !r.Stopped }
 
 // ConnResult is what happened on one connection.
 type ConnResult struct {
@@ -62,12 +62,22 @@ type ConnResult struct {
 	Ended    string // how the live program ended: "closed", "reset", "" (the recording does not say)
 }
 
+// Replay is one replay: New makes it, Serve or Connect plays it (once),
+// Stop ends it early from anywhere.
+type Replay struct{ r *run }
+
+// New prepares a replay of plan.
+func New(plan *Plan, opts Options) *Replay { return &Replay{newRun(plan, opts)} }
+
 // Serve plays the server: it accepts the live client's connections on ln
 // (listening), the first for the plan's first connection and so on, and
-// plays each. It returns when every connection has ended or at the first
-// difference, with ln and every connection closed.
-func Serve(w netio.Waiter, ln *netio.Socket, plan *Plan, opts Options) *Result {
-	r := newRun(w, plan, opts)
+// plays each. It returns when every connection has ended, at the first
+// difference or once stopped, with ln and every connection closed and
+// every worker returned (unless w's context was cancelled: then the
+// workers are left to unwind, their sockets closed).
+func (x *Replay) Serve(w netio.Waiter, ln *netio.Socket) *Result {
+	r := x.r
+	r.start = w.Now()
 	r.own(w, ln)
 	r.opts.Spawn(w, "replay accept", func(w netio.Waiter) { r.acceptLoop(w, ln) })
 	return r.finish(w)
@@ -75,14 +85,35 @@ func Serve(w netio.Waiter, ln *netio.Socket, plan *Plan, opts Options) *Result {
 
 // Connect plays the client: it connects to addr once for each of the
 // plan's connections (each when the recording's order allows) and plays
-// each. It returns when every connection has ended or at the first
-// difference, with every connection closed.
-func Connect(w netio.Waiter, addr string, plan *Plan, opts Options) *Result {
-	r := newRun(w, plan, opts)
-	for i := range plan.Conns {
-		r.opts.Spawn(w, "replay "+plan.Conns[i].Name, func(w netio.Waiter) { r.dialAndPlay(w, i, addr) })
+// each. It returns as Serve does.
+func (x *Replay) Connect(w netio.Waiter, addr string) *Result {
+	r := x.r
+	r.start = w.Now()
+	for i := range r.plan.Conns {
+		r.opts.Spawn(w, "replay "+r.plan.Conns[i].Name, func(w netio.Waiter) { r.dialAndPlay(w, i, addr) })
 	}
 	return r.finish(w)
+}
+
+// Stop ends the replay without a difference: its sockets close, its waits
+// end, and Serve or Connect returns a Result with Stopped set.
+func (x *Replay) Stop() {
+	x.r.update(func() {
+		if !x.r.stopped {
+			x.r.stopped, x.r.byStop = true, true
+		}
+	})
+	x.r.closeAll()
+}
+
+// Serve is New(plan, opts).Serve(w, ln).
+func Serve(w netio.Waiter, ln *netio.Socket, plan *Plan, opts Options) *Result {
+	return New(plan, opts).Serve(w, ln)
+}
+
+// Connect is New(plan, opts).Connect(w, addr).
+func Connect(w netio.Waiter, addr string, plan *Plan, opts Options) *Result {
+	return New(plan, opts).Connect(w, addr)
 }
 
 // run is one replay under way.
@@ -95,6 +126,7 @@ type run struct {
 	diff      *Difference
 	stopped   bool // a difference, a cancellation or the end: everything unwinds
 	cancelled bool // a worker's wait was cancelled
+	byStop    bool // Stop ended it
 	socks     []io.Closer
 	next      []int // per connection: the seq of its first step not done (math.MaxInt when ended)
 	ended     int   // connections ended
@@ -103,14 +135,14 @@ type run struct {
 	finished  []ConnResult
 }
 
-func newRun(w netio.Waiter, plan *Plan, opts Options) *run {
+func newRun(plan *Plan, opts Options) *run {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
 	if opts.Network == nil {
 		opts.Network = netio.Real
 	}
-	r := &run{plan: plan, opts: opts, start: w.Now(), next: make([]int, len(plan.Conns))}
+	r := &run{plan: plan, opts: opts, next: make([]int, len(plan.Conns))}
 	for i, c := range plan.Conns {
 		r.next[i] = c.Open
 	}
@@ -145,7 +177,8 @@ func (r *run) finish(w netio.Waiter) *Result {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return &Result{Diff: r.diff, Conns: r.finished, Cancelled: r.diff == nil && (err != nil || r.cancelled)}
+	return &Result{Diff: r.diff, Conns: r.finished, Stopped: r.byStop && r.diff == nil,
+		Cancelled: r.diff == nil && !r.byStop && (err != nil || r.cancelled)}
 }
 
 // wait parks until cond (checked with r.mu held) is true. It fails only
