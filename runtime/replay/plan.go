@@ -22,8 +22,11 @@
 // connect waits until every step recorded before it on the other
 // connections has happened (bytes expected from the live program have
 // arrived, connections expected have been made). What the live program
-// sends on different connections may arrive in any order. Every wait for
-// the live program is bounded by Options.Timeout, so a replay always ends.
+// sends may arrive early, on any connection: it waits in the socket until
+// its step comes. Every wait for the live program is bounded by
+// Options.Timeout, counted from when the recording says it is due (the
+// steps before it done), so a replay always ends, and a connection that
+// was recorded long after another is not expected before its time.
 package replay
 
 import (

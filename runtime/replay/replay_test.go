@@ -420,3 +420,25 @@ func TestDumpAroundALongStream(t *testing.T) {
 		t.Fatalf("\n%s\nwant\n%s", got, want)
 	}
 }
+
+// Each wait for the live client counts from when the recording says it
+// is due: a slow client whose every step comes within the timeout
+// matches, though the whole exchange takes longer.
+func TestTimeoutsCountFromWhenAStepIsDue(t *testing.T) {
+	r := &rec{}
+	r.open("c1", wiretrace.Connect).data("c1", wiretrace.Send, "x")
+	r.open("c2", wiretrace.Connect).data("c2", wiretrace.Send, "y")
+	const timeout = 300 * time.Millisecond
+	addr, done := serve(t, r.plan(t, Server), Options{Timeout: timeout})
+	slow := func() { time.Sleep(timeout * 2 / 3) } // the client's own pace, not a synchronisation
+	c1 := dial(t, addr)
+	slow()
+	io.WriteString(c1, "x")
+	slow()
+	c2 := dial(t, addr)
+	slow()
+	io.WriteString(c2, "y")
+	if res := result(t, done); !res.OK() {
+		t.Fatalf("result %+v", res.Diff)
+	}
+}

@@ -320,6 +320,8 @@ func (r *run) turn(w netio.Waiter, i, seq int, rel float64) error {
 	return err
 }
 
+// inOrder waits until no other connection has a step recorded before seq
+// still to do.
 func (r *run) inOrder(w netio.Waiter, i, seq int) error {
 	return r.wait(w, "replay: earlier steps", func() bool {
 		if r.stopped {
@@ -340,6 +342,12 @@ func (r *run) acceptLoop(w netio.Waiter, ln *netio.Socket) {
 	n := len(r.plan.Conns)
 	for k := 0; ; k++ {
 		if k < n {
+			// The wait for connection k starts when the recording says
+			// it is due: once the steps recorded before it are done.
+			if err := r.inOrder(w, k, r.plan.Conns[k].Open); err != nil || r.isStopped() {
+				r.halt(err)
+				return
+			}
 			ln.SetTimeout(r.opts.Timeout)
 		} else {
 			ln.SetTimeout(-1) // past the recording's: as long as the replay runs
@@ -410,11 +418,15 @@ func (r *run) play(w netio.Waiter, i int, s *netio.Socket, closer io.Closer) {
 	c := r.plan.Conns[i]
 	p := &player{run: r, w: w, c: c, s: s, res: ConnResult{Name: c.Name, Live: addrString(s.RemoteAddr())}}
 	for k, step := range c.Steps {
+		// An expectation's timeout starts when the steps recorded before
+		// it are done (the live program may send early: the bytes wait).
+		wait := r.inOrder
 		if step.Op != Expect && step.Op != ExpectEnd {
-			if err := r.turn(w, i, step.Seq, step.Rel); err != nil {
-				r.halt(err)
-				return
-			}
+			wait = func(w netio.Waiter, i, seq int) error { return r.turn(w, i, seq, step.Rel) }
+		}
+		if err := wait(w, i, step.Seq); err != nil {
+			r.halt(err)
+			return
 		}
 		if r.isStopped() || !p.do(step) {
 			return
