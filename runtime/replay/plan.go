@@ -147,6 +147,9 @@ func NewPlan(events []wiretrace.Event, side Side) (*Plan, error) {
 	for _, ev := range evs {
 		switch ev.Event {
 		case side.opens():
+			if strings.HasPrefix(ev.Proto, "udp") {
+				continue // datagrams: no stream to replay
+			}
 			if _, dup := byName[ev.Conn]; dup {
 				return nil, fmt.Errorf("event %d: %s opened twice", ev.Seq, ev.Conn)
 			}
