@@ -21,8 +21,8 @@ import (
 
 func init() {
 	subcommands["replay"] = subcommand{
-		usage: "replay FILE --as server|client [ADDR]",
-		what:  "play one side of a recording back; report the first difference",
+		usage: "replay FILE --as SIDE",
+		what:  "play a recording back as server or client [ADDR], report the first difference",
 		run:   replayMain,
 	}
 }
