@@ -11,8 +11,8 @@ import (
 
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
-	"netplay/runtime/traceview"
 	"netplay/runtime/tracer"
+	"netplay/runtime/traceview"
 	"netplay/runtime/wiretrace"
 )
 
