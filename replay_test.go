@@ -138,23 +138,25 @@ func TestReplayPart2AsServer(t *testing.T) {
 		t.Fatalf("no time message recorded:\n%s", recorded.stdout)
 	}
 	res := rp.wait()
+	chunks, bytes := received(events)
 	want := fmt.Sprintf("netplay replay: listening on %s, the server of %s (1 connection)\n"+
-		"c1 ok: sent 110 bytes in %d writes, received 0 bytes as recorded, the client closed the connection\n"+
-		"netplay replay: no difference (1 connection)\n", rp.addr, rec, countRecv(events))
+		"c1 ok: sent %d bytes in %d writes, received 0 bytes as recorded, the client closed the connection\n"+
+		"netplay replay: no difference (1 connection)\n", rp.addr, rec, bytes, chunks)
 	if res.status != exitOK || res.stdout != want || res.stderr != "" {
 		t.Fatalf("replay: status %d\n%s\nwant\n%s%s", res.status, res.stdout, want, res.stderr)
 	}
 }
 
-// countRecv is how many chunks the recorded client received.
-func countRecv(events []wiretrace.Event) int {
-	n := 0
+// received counts the chunks the recorded client received, and their
+// bytes (110 when each of the three messages came in a read of its own).
+func received(events []wiretrace.Event) (chunks, bytes int) {
 	for _, ev := range events {
 		if ev.Event == wiretrace.Recv {
-			n++
+			chunks++
+			bytes += ev.N
 		}
 	}
-	return n
+	return chunks, bytes
 }
 
 // A client that sends one different byte gets exit status 1 and a report
