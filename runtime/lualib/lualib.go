@@ -35,6 +35,7 @@ var Modules = []host.Module{
 	{Name: "frame", Loader: OpenFrame},
 	{Name: "bin", Loader: OpenBin},
 	{Name: "json", Loader: OpenJSON},
+	{Name: "bit", Loader: OpenBit},
 }
 
 // NewHost returns a host with every netplay module installed.
@@ -45,6 +46,8 @@ func NewHost(opts host.Options) (*host.Host, error) {
 		return nil, err
 	}
 	OpenStdio(h.L)
+	installMethodHint(h.L)
+	OpenTableExtras(h.L)
 	// gopher-lua's channel module waits holding the interpreter (every
 	// task froze on ch:receive()); sync.queue does its job.
 	h.L.SetGlobal("channel", lua.LNil)

@@ -202,7 +202,7 @@ function test_error_message_for_a_misspelt_socket_method()
   local ok, err = pcall(function() return c:recieve(8) end)
   c:close()
   eq(ok, false)
-  eq((err:gsub("^[^:]*:%d+: ", "")), "attempt to call method 'recieve' (a nil value)")
+  eq((err:gsub("^[^:]*:%d+: ", "")), "attempt to call method 'recieve' (a nil value); did you mean recv?")
 end
 
 -- gopher-lua's channel library is not opened (PATCHES.md: channel): a
