@@ -16,7 +16,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 
 	"netplay/runtime/lualib"
 )
@@ -128,19 +127,12 @@ func (r *REPL) trace(args []string) {
 	fmt.Fprintf(r.stdout, "trace %s\n", args[0])
 }
 
-// syntaxMessage renders a compile or load error on one line, the way Lua
-// writes positions: stdin:1: syntax error near ')'.
+// syntaxMessage renders a compile or load error on one line, as every
+// entry point does: file:line: message (stdin:1: syntax error near ')').
 func syntaxMessage(err error) string {
 	var aerr *lua.ApiError
 	if errors.As(err, &aerr) && aerr.Cause != nil {
 		err = aerr.Cause
-	}
-	var perr *parse.Error
-	if errors.As(err, &perr) {
-		if perr.Pos.Line == parse.EOF {
-			return fmt.Sprintf("%s: %s near <eof>", perr.Pos.Source, perr.Message)
-		}
-		return fmt.Sprintf("%s:%d: %s near '%s'", perr.Pos.Source, perr.Pos.Line, perr.Message, perr.Token)
 	}
 	return strings.TrimSpace(err.Error())
 }

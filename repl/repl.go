@@ -254,7 +254,7 @@ func (r *REPL) readEntry(ctx context.Context) (entry, error) {
 				return entry{}, nil
 			}
 			if len(lines) > 0 && errors.Is(err, io.EOF) {
-				fmt.Fprintf(r.stderr, "%s: unfinished entry at the end of the input\n", chunkName)
+				r.reportUnfinished(lines)
 			}
 			return entry{}, err
 		}
@@ -275,6 +275,18 @@ func (r *REPL) readEntry(ctx context.Context) (entry, error) {
 			return entry{}, nil
 		}
 		return entry{fn: fn}, nil
+	}
+}
+
+// reportUnfinished says what an entry the input ended in the middle of
+// lacks, as a file that ends there would: stdin:2: 'end' expected (to
+// close 'function' at line 1) near <eof>.
+func (r *REPL) reportUnfinished(lines []string) {
+	r.h.Lock()
+	_, err := r.h.L.Load(strings.NewReader(strings.Join(lines, "\n")), chunkName)
+	r.h.Unlock()
+	if err != nil {
+		fmt.Fprintln(r.stderr, syntaxMessage(err))
 	}
 }
 
