@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -34,6 +35,16 @@ type commonState struct {
 	shouldRestart     ShouldRestart
 	noBeep            bool
 	needRefresh       bool
+
+	// netplay patches (PATCHES.md):
+	out          *os.File   // where the line is drawn (stdout unless NewLinerOn)
+	outMu        sync.Mutex // held while a prompt draws; WriteAbove takes it
+	active       bool       // a prompt is on the screen (guarded by outMu)
+	shown        shownLine  // what the prompt shows (guarded by outMu)
+	tabIndents   bool       // Tab after whitespace inserts a tab
+	bracketPaste bool       // ask for bracketed paste while prompting
+	pasted       []rune     // pasted lines not yet returned
+	escapeKey    rune       // returns ErrEscapeKey; 0: none
 }
 
 // TabStyle is used to select how tab completions are displayed.
@@ -253,8 +264,11 @@ func (s *State) SetBeep(beep bool) {
 }
 
 func (s *State) promptUnsupported(p string) (string, error) {
+	if s.out == nil { // netplay patch: a State not made by NewLiner
+		s.out = os.Stdout
+	}
 	if !s.inputRedirected || !s.terminalSupported {
-		fmt.Print(p)
+		fmt.Fprint(s.out, p)
 	}
 	linebuf, _, err := s.r.ReadLine()
 	if err != nil {

@@ -32,7 +32,15 @@ type State struct {
 // NewLiner initializes a new *State, and sets the terminal into raw mode. To
 // restore the terminal to its previous state, call State.Close().
 func NewLiner() *State {
+	return NewLinerOn(os.Stdout)
+}
+
+// NewLinerOn is NewLiner drawing the prompt and the line on out instead of
+// standard output: a REPL whose stdout is a pipe (netplay | tee log) can
+// still edit lines on the terminal, on stderr. netplay patch.
+func NewLinerOn(out *os.File) *State {
 	var s State
+	s.out = out
 	s.r = bufio.NewReader(os.Stdin)
 
 	s.terminalSupported = TerminalSupported()
@@ -41,7 +49,7 @@ func NewLiner() *State {
 	} else {
 		s.inputRedirected = true
 	}
-	if _, err := getMode(syscall.Stdout); err != nil {
+	if _, err := getMode(int(out.Fd())); err != nil { // netplay patch: out, not stdout
 		s.outputRedirected = true
 	}
 	if s.inputRedirected && s.outputRedirected {
@@ -129,7 +137,15 @@ func (s *State) nextPending(timeout <-chan time.Time) (rune, error) {
 	}
 }
 
+// readNext waits for the next key, letting go of outMu meanwhile (the
+// prompt holds it while it draws). netplay patch.
 func (s *State) readNext() (any, error) {
+	s.outMu.Unlock()
+	defer s.outMu.Lock()
+	return s.readNextKey()
+}
+
+func (s *State) readNextKey() (any, error) {
 	if len(s.pending) > 0 {
 		rv := s.pending[0]
 		s.pending = s.pending[1:]
@@ -286,6 +302,10 @@ func (s *State) readNext() (any, error) {
 						return f11, nil
 					case 24:
 						return f12, nil
+					case 200: // netplay patch: bracketed paste
+						return pasteStart, nil
+					case 201:
+						return pasteEnd, nil
 					default:
 						return unknown, nil
 					}

@@ -9,7 +9,7 @@ import (
 )
 
 func (s *State) expectRune(t *testing.T, r rune) {
-	item, err := s.readNext()
+	item, err := s.readNextKey() // netplay patch: readNext lets go of outMu, held by Prompt
 	if err != nil {
 		t.Fatalf("Expected rune '%c', got error %s\n", r, err)
 	}
@@ -23,7 +23,7 @@ func (s *State) expectRune(t *testing.T, r rune) {
 }
 
 func (s *State) expectAction(t *testing.T, a action) {
-	item, err := s.readNext()
+	item, err := s.readNextKey() // netplay patch: readNext lets go of outMu, held by Prompt
 	if err != nil {
 		t.Fatalf("Expected Action %d, got error %s\n", a, err)
 	}

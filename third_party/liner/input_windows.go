@@ -58,6 +58,7 @@ const (
 // restore the terminal to its previous state, call State.Close().
 func NewLiner() *State {
 	var s State
+	s.out = os.Stdout // netplay patch: line.go draws on s.out
 	hIn, _, _ := procGetStdHandle.Call(uintptr(std_input_handle))
 	s.handle = syscall.Handle(hIn)
 	hOut, _, _ := procGetStdHandle.Call(uintptr(std_output_handle))
@@ -231,7 +232,15 @@ func (s *State) inputWaiting() bool {
 	return false
 }
 
+// readNext waits for the next key, letting go of outMu meanwhile (the
+// prompt holds it while it draws). netplay patch.
 func (s *State) readNext() (interface{}, error) {
+	s.outMu.Unlock()
+	defer s.outMu.Lock()
+	return s.readNextKey()
+}
+
+func (s *State) readNextKey() (interface{}, error) {
 	if s.repeat > 0 {
 		s.repeat--
 		return s.key, nil

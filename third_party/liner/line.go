@@ -48,6 +48,8 @@ const (
 	wordLeft
 	wordRight
 	winch
+	pasteStart // netplay patch: bracketed paste
+	pasteEnd
 	unknown
 )
 
@@ -97,6 +99,7 @@ func (s *State) refresh(prompt []rune, buf []rune, pos int) error {
 	if s.columns == 0 {
 		return ErrInternal
 	}
+	s.show(prompt, buf, pos) // netplay patch: for WriteAbove
 
 	s.needRefresh = false
 	if s.multiLineMode {
@@ -106,8 +109,9 @@ func (s *State) refresh(prompt []rune, buf []rune, pos int) error {
 }
 
 func (s *State) refreshSingleLine(prompt []rune, buf []rune, pos int) error {
+	buf, pos = expandTabs(buf, pos) // netplay patch: tabs as spaces
 	s.cursorPos(0)
-	_, err := fmt.Print(string(prompt))
+	_, err := fmt.Fprint(s.out, string(prompt))
 	if err != nil {
 		return err
 	}
@@ -120,7 +124,7 @@ func (s *State) refreshSingleLine(prompt []rune, buf []rune, pos int) error {
 	}
 	pos = countGlyphs(buf[:pos])
 	if pLen+bLen < s.columns {
-		_, err = fmt.Print(string(buf))
+		_, err = fmt.Fprint(s.out, string(buf))
 		s.eraseLine()
 		s.cursorPos(pLen + pos)
 	} else {
@@ -151,11 +155,11 @@ func (s *State) refreshSingleLine(prompt []rune, buf []rune, pos int) error {
 
 		// Output
 		if start > 0 {
-			fmt.Print("{")
+			fmt.Fprint(s.out, "{")
 		}
-		fmt.Print(string(line))
+		fmt.Fprint(s.out, string(line))
 		if end < bLen {
-			fmt.Print("}")
+			fmt.Fprint(s.out, "}")
 		}
 
 		// Set cursor position
@@ -166,6 +170,7 @@ func (s *State) refreshSingleLine(prompt []rune, buf []rune, pos int) error {
 }
 
 func (s *State) refreshMultiLine(prompt []rune, buf []rune, pos int) error {
+	buf, pos = expandTabs(buf, pos) // netplay patch: tabs as spaces
 	promptColumns := countMultiLineGlyphs(prompt, s.columns, 0)
 	totalColumns := countMultiLineGlyphs(buf, s.columns, promptColumns)
 	// on some OS / terminals extra column is needed to place the cursor char
@@ -204,10 +209,10 @@ func (s *State) refreshMultiLine(prompt []rune, buf []rune, pos int) error {
 	s.eraseLine()
 
 	/* Write the prompt and the current buffer content */
-	if _, err := fmt.Print(string(prompt)); err != nil {
+	if _, err := fmt.Fprint(s.out, string(prompt)); err != nil {
 		return err
 	}
-	if _, err := fmt.Print(string(buf)); err != nil {
+	if _, err := fmt.Fprint(s.out, string(buf)); err != nil {
 		return err
 	}
 
@@ -242,7 +247,7 @@ func (s *State) resetMultiLine(prompt []rune, buf []rune, pos int) {
 	cursorRows := (columns + s.columns) / s.columns
 	if s.maxRows-cursorRows > 0 {
 		for i := 0; i < s.maxRows-cursorRows; i++ {
-			fmt.Println() // always moves the cursor down or scrolls the window up as needed
+			fmt.Fprintln(s.out) // always moves the cursor down or scrolls the window up as needed
 		}
 	}
 	s.maxRows = 1
@@ -318,7 +323,7 @@ func (s *State) printedTabs(items []string) func(tabDirection) (string, error) {
 
 		if numTabs == 2 {
 			if len(items) > 100 {
-				fmt.Printf("\nDisplay all %d possibilities? (y or n) ", len(items))
+				fmt.Fprintf(s.out, "\nDisplay all %d possibilities? (y or n) ", len(items))
 			prompt:
 				for {
 					next, err := s.readNext()
@@ -338,7 +343,7 @@ func (s *State) printedTabs(items []string) func(tabDirection) (string, error) {
 					}
 				}
 			}
-			fmt.Println("")
+			fmt.Fprintln(s.out, "")
 
 			numColumns, numRows, maxWidth := calculateColumns(s.columns, items)
 
@@ -346,13 +351,13 @@ func (s *State) printedTabs(items []string) func(tabDirection) (string, error) {
 				for j := 0; j < numColumns*numRows; j += numRows {
 					if i+j < len(items) {
 						if maxWidth > 0 {
-							fmt.Printf("%-*.[1]*s", maxWidth, items[i+j])
+							fmt.Fprintf(s.out, "%-*.[1]*s", maxWidth, items[i+j])
 						} else {
-							fmt.Printf("%v ", items[i+j])
+							fmt.Fprintf(s.out, "%v ", items[i+j])
 						}
 					}
 				}
-				fmt.Println("")
+				fmt.Fprintln(s.out, "")
 			}
 		} else {
 			numTabs++
@@ -365,7 +370,11 @@ func (s *State) tabComplete(p []rune, line []rune, pos int) ([]rune, int, any, e
 	if s.completer == nil {
 		return line, pos, rune(esc), nil
 	}
+	// netplay patch: the completer may wait (for an interpreter lock held
+	// by code that writes above the prompt): let WriteAbove in meanwhile.
+	s.outMu.Unlock()
 	head, list, tail := s.completer(string(line), pos)
+	s.outMu.Lock()
 	if len(list) <= 0 {
 		return line, pos, rune(esc), nil
 	}
@@ -631,7 +640,36 @@ func (s *State) PromptWithSuggestion(prompt string, text string, pos int) (strin
 	s.historyMutex.RLock()
 	defer s.historyMutex.RUnlock()
 
-	fmt.Print(prompt)
+	// netplay patch: the prompt draws holding outMu, which it lets go of
+	// only while it waits for a key (readNext), so WriteAbove can clear
+	// and redraw it between keys.
+	s.outMu.Lock()
+	s.active = true
+	defer func() {
+		s.active = false
+		s.outMu.Unlock()
+	}()
+	if len(s.pasted) > 0 { // netplay patch: the next line of a paste
+		pl, whole := s.takePasted()
+		if whole {
+			s.pastedLine(p, pl)
+			return string(pl), nil
+		}
+		text, pos = string(pl), len(pl)
+	}
+
+	fmt.Fprint(s.out, prompt)
+	pasteMode := false
+	if s.bracketPaste {
+		fmt.Fprint(s.out, pasteOn)
+		pasteMode = true
+		defer func() {
+			if pasteMode {
+				fmt.Fprint(s.out, pasteOff)
+			}
+		}()
+	}
+	s.show(p, nil, 0)
 	var line = []rune(text)
 	historyEnd := ""
 	var historyPrefix []string
@@ -668,6 +706,30 @@ mainLoop:
 		}
 
 		historyAction = false
+		if r, ok := next.(rune); ok && s.escapeKey != 0 && r == s.escapeKey { // netplay patch
+			fmt.Fprintln(s.out)
+			return string(line), ErrEscapeKey
+		}
+		if a, ok := next.(action); ok && a == pasteStart { // netplay patch: bracketed paste
+			text, err := s.readPaste()
+			if err != nil {
+				return "", err
+			}
+			var whole bool
+			line, pos, whole = s.insertPaste(line, pos, text)
+			if err := s.refresh(p, line, pos); err != nil {
+				return "", err
+			}
+			if whole {
+				if pasteMode {
+					fmt.Fprint(s.out, pasteOff)
+					pasteMode = false
+				}
+				fmt.Fprintln(s.out)
+				break mainLoop
+			}
+			continue
+		}
 		switch v := next.(type) {
 		case rune:
 			switch v {
@@ -681,7 +743,11 @@ mainLoop:
 				if s.multiLineMode {
 					s.resetMultiLine(p, line, pos)
 				}
-				fmt.Println()
+				if pasteMode { // netplay patch: off before the newline
+					fmt.Fprint(s.out, pasteOff)
+					pasteMode = false
+				}
+				fmt.Fprintln(s.out)
 				break mainLoop
 			case ctrlA: // Start of line
 				pos = 0
@@ -791,16 +857,18 @@ mainLoop:
 				s.eraseScreen()
 				s.needRefresh = true
 			case ctrlC: // reset
-				fmt.Println("^C")
+				fmt.Fprintln(s.out, "^C")
 				if s.multiLineMode {
 					s.resetMultiLine(p, line, pos)
 				}
 				if s.ctrlCAborts {
-					return "", ErrPromptAborted
+					// netplay patch: with the line, so a caller can tell
+					// Ctrl-C on a typed line from Ctrl-C on an empty one.
+					return string(line), ErrPromptAborted
 				}
 				line = line[:0]
 				pos = 0
-				fmt.Print(prompt)
+				fmt.Fprint(s.out, prompt)
 				s.restartPrompt()
 			case ctrlH, bs: // Backspace
 				if pos <= 0 {
@@ -832,6 +900,12 @@ mainLoop:
 				s.needRefresh = true
 				goto haveNext
 			case tab: // Tab completion
+				if s.indents(line, pos) { // netplay patch: Tab as indentation
+					line = append(line[:pos], append([]rune{tab}, line[pos:]...)...)
+					pos++
+					s.needRefresh = true
+					break
+				}
 				line, pos, next, err = s.tabComplete(p, line, pos)
 				goto haveNext
 			// Catch keys that do nothing, but you don't want them to beep
@@ -844,12 +918,13 @@ mainLoop:
 			case 0, 28, 29, 30, 31:
 				s.doBeep()
 			default:
-				if pos == len(line) && !s.multiLineMode &&
+				if pos == len(line) && !s.multiLineMode && !containsTab(line) &&
 					len(p)+len(line) < s.columns*4 && // Avoid countGlyphs on large lines
 					countGlyphs(p)+countGlyphs(line) < s.columns-1 {
 					line = append(line, v)
-					fmt.Printf("%c", v)
+					fmt.Fprintf(s.out, "%c", v)
 					pos++
+					s.show(p, line, pos) // netplay patch
 				} else {
 					line = append(line[:pos], append([]rune{v}, line[pos:]...)...)
 					pos++
@@ -1041,13 +1116,15 @@ func (s *State) PasswordPrompt(prompt string) (string, error) {
 
 	p := []rune(prompt)
 
+	s.outMu.Lock() // netplay patch: readNext lets go of it while it waits
+	defer s.outMu.Unlock()
 	defer s.stopPrompt()
 
 restart:
 	s.startPrompt()
 	s.getColumns()
 
-	fmt.Print(prompt)
+	fmt.Fprint(s.out, prompt)
 	var line []rune
 	pos := 0
 
@@ -1065,7 +1142,7 @@ mainLoop:
 		case rune:
 			switch v {
 			case cr, lf:
-				fmt.Println()
+				fmt.Fprintln(s.out)
 				break mainLoop
 			case ctrlD: // del
 				if pos == 0 && len(line) == 0 {
@@ -1091,13 +1168,13 @@ mainLoop:
 					pos -= n
 				}
 			case ctrlC:
-				fmt.Println("^C")
+				fmt.Fprintln(s.out, "^C")
 				if s.ctrlCAborts {
 					return "", ErrPromptAborted
 				}
 				line = line[:0]
 				pos = 0
-				fmt.Print(prompt)
+				fmt.Fprint(s.out, prompt)
 				s.restartPrompt()
 			// Unused keys
 			case esc, tab, ctrlA, ctrlB, ctrlE, ctrlF, ctrlG, ctrlK, ctrlN, ctrlO, ctrlP, ctrlQ, ctrlR, ctrlS,
@@ -1174,6 +1251,6 @@ func (s *State) eraseWord(pos int, line []rune, killAction int) (int, []rune, in
 
 func (s *State) doBeep() {
 	if !s.noBeep {
-		fmt.Print(beep)
+		fmt.Fprint(s.out, beep)
 	}
 }

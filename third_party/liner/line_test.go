@@ -183,4 +183,3 @@ func TestPromptTooNarrowFallback(t *testing.T) {
 		t.Fatalf("Expected prompt %q to be printed, got %q", prompt, printed.String())
 	}
 }
-
