@@ -362,7 +362,7 @@ func wait(ctx context.Context, h *host.Host, main *host.Task) int {
 
 // startREPL runs the REPL (netplay, or netplay -i FILE [ARGS...]: FILE
 // runs first, as the REPL's first entry, and its tasks keep running).
-// The line editor is used when stdin and stdout are terminals.
+// The line editor is used when stdin is a terminal, whatever stdout is.
 func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 	var startup []string
 	if inv.command == "interactive" {
@@ -375,7 +375,7 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		}
 		startup = append([]string{inv.target}, inv.args...)
 	}
-	terminal := repl.IsTerminal(stdio.In, stdio.Out)
+	terminal := repl.IsTerminal(stdio.In)
 	history := ""
 	if terminal {
 		history = repl.DefaultHistoryFile()

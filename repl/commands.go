@@ -2,15 +2,14 @@ package repl
 
 // The REPL's commands: lines that start with ":".
 //
-//	:help [tutorial]   :load FILE [ARGS...]   :tasks   :kill N
-//	:trace on|off      :quit
+//	:help [TOPIC]      :help tutorial [N|all]   :next
+//	:load FILE [ARGS...]   :tasks   :kill N   :trace on|off
+//	:attach CONN [crlf|raw]   :quit
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -20,16 +19,8 @@ import (
 	"netplay/runtime/lualib"
 )
 
-// helpText is what :help prints.
-//
-//go:embed help.txt
-var helpText string
-
-// tutorialText is what :help tutorial prints (the README's section "The
-// tutorial in the REPL").
-//
-//go:embed tutorial.md
-var tutorialText string
+// commands are the REPL's commands and their short forms, for completion.
+var commands = []string{"attach", "help", "kill", "load", "next", "quit", "tasks", "trace"}
 
 // killWait bounds how long :kill waits to see the task end.
 const killWait = 2 * time.Second
@@ -45,8 +36,12 @@ func (r *REPL) command(ctx context.Context, line string) (status int, leave bool
 	switch name {
 	case "help", "h", "?":
 		r.help(args)
+	case "next", "n":
+		r.out(r.tutorial.show([]string{"next"}))
+	case "attach", "a":
+		return r.attach(ctx, args)
 	case "load", "l":
-		return r.load(ctx, args)
+		return r.load(ctx, args, "")
 	case "tasks", "t":
 		r.listTasks(r.stdout)
 	case "kill", "k":
@@ -61,22 +56,11 @@ func (r *REPL) command(ctx context.Context, line string) (status int, leave bool
 	return exitOK, false
 }
 
-// help implements :help and :help tutorial.
-func (r *REPL) help(args []string) {
-	switch {
-	case len(args) == 0:
-		io.WriteString(r.stdout, helpText)
-	case args[0] == "tutorial":
-		io.WriteString(r.stdout, tutorialText)
-	default:
-		fmt.Fprintf(r.stderr, "no help on %q: try :help or :help tutorial\n", args[0])
-	}
-}
-
 // load implements :load FILE [ARGS...]: the script (a file, or a bundled
 // one such as part1/server) runs as the foreground entry, over the
 // session's globals, with arg = {[0] = FILE, ARGS...} and ARGS as `...`.
-func (r *REPL) load(ctx context.Context, args []string) (status int, leave bool) {
+// hint is foreground's.
+func (r *REPL) load(ctx context.Context, args []string, hint string) (status int, leave bool) {
 	if len(args) == 0 {
 		fmt.Fprintln(r.stderr, "usage: :load FILE [ARGS...]   (a file, or a bundled script: :load part1/server 5000)")
 		return exitOK, false
@@ -92,7 +76,7 @@ func (r *REPL) load(ctx context.Context, args []string) (status int, leave bool)
 		fmt.Fprintln(r.stderr, syntaxMessage(err))
 		return exitOK, false
 	}
-	return r.foreground(ctx, fn, values)
+	return r.foreground(ctx, fn, values, hint)
 }
 
 // kill implements :kill N: task N is cancelled (the sockets it owns are

@@ -46,16 +46,18 @@ const (
 // banner greets the user at a terminal (never on a pipe).
 const banner = "netplay REPL: type Lua. :help for help, :help tutorial to start, Ctrl-D to leave.\n"
 
-// leaveHint answers Ctrl-C at an empty prompt.
-const leaveHint = "(to leave, press Ctrl-D or type :quit)"
+// leaveHint answers Ctrl-C at an empty prompt, and bare exit or quit.
+const leaveHint = "(to leave, press Ctrl-D or type exit() or :quit)"
 
 // Config says where a session reads and writes.
 type Config struct {
 	In       io.Reader
 	Out, Err io.Writer
-	// Terminal: read with liner from the process's terminal (liner always
-	// uses os.Stdin and os.Stdout; In is not read then). Otherwise In is
-	// read line by line, with no prompt and no escape codes.
+	// Terminal: read with liner from the process's terminal (liner reads
+	// os.Stdin; In is not read then), drawing the prompt on Out when it is
+	// a terminal, else on Err, else on /dev/tty (see IsTerminal).
+	// Otherwise In is read line by line, with no prompt and no escape
+	// codes.
 	Terminal bool
 	// HistoryFile keeps the history between sessions (terminal only); ""
 	// keeps none. DefaultHistoryFile is ~/.netplay_history.
@@ -82,22 +84,19 @@ type REPL struct {
 	body           *lua.LFunction // entryBody, the foreground task's function
 	exits          chan int       // os.exit(n) was called
 	entries        []*host.Task   // finished entries that left sockets open
+	tutorial       tutorialWalk   // where :help tutorial is
 }
 
 // New returns a session for cfg. Give the host it will run over the
 // writers Stdout and Stderr, so that what tasks print does not garble the
 // line being edited.
 func New(cfg Config) *REPL {
-	var redraw func()
-	if cfg.Terminal {
-		redraw = redrawPrompt
-	}
-	scr := newScreen(redraw)
+	scr := newScreen()
 	return &REPL{
 		cfg:    cfg,
 		screen: scr,
-		stdout: scr.writer(cfg.Out),
-		stderr: scr.writer(cfg.Err),
+		stdout: scr.writer(cfg.Out, cfg.Terminal && isTerminalWriter(cfg.Out)),
+		stderr: scr.writer(cfg.Err, cfg.Terminal && isTerminalWriter(cfg.Err)),
 		exits:  make(chan int, 1),
 	}
 }
@@ -140,14 +139,18 @@ func (r *REPL) install() {
 	if osmod, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		osmod.RawSetString("exit", L.NewFunction(r.osExit))
 	}
+	r.installComforts(L)
 }
 
 // openInput returns the line reader: liner on a terminal, plain lines
 // otherwise.
 func (r *REPL) openInput(ctx context.Context) lineReader {
 	if r.cfg.Terminal {
-		io.WriteString(r.stdout, banner)
-		return newTermReader(r.screen, r.cfg.HistoryFile, r.complete)
+		if tty, opened := terminalOutput(r.cfg.Out, r.cfg.Err); tty != nil {
+			io.WriteString(tty, banner)
+			return newTermReader(r.screen, tty, opened, newHistory(r.cfg.HistoryFile), r.complete)
+		}
+		r.cfg.Terminal = false // no terminal to draw on: plain lines
 	}
 	var echo io.Writer
 	if r.cfg.Echo {
@@ -159,7 +162,7 @@ func (r *REPL) openInput(ctx context.Context) lineReader {
 // session is the read-eval-print loop.
 func (r *REPL) session(ctx context.Context) int {
 	if len(r.cfg.Startup) > 0 {
-		if status, leave := r.load(ctx, r.cfg.Startup); leave {
+		if status, leave := r.load(ctx, r.cfg.Startup, startupHint(r.cfg.Startup[0])); leave {
 			return status
 		}
 	}
@@ -190,6 +193,13 @@ func (r *REPL) session(ctx context.Context) int {
 			return status
 		}
 	}
+}
+
+// startupHint is what netplay -i FILE says when FILE does not return: it
+// runs in the foreground, keeping the prompt away.
+func startupHint(file string) string {
+	return fmt.Sprintf("(%s runs in the foreground and keeps the prompt away: Ctrl-C stops it and gives the prompt;\n"+
+		" to keep it running while you type, start it as a task: spawn(run, %q))", file, file)
 }
 
 // settleTime bounds how long the REPL waits, before it reads the next
@@ -232,7 +242,7 @@ func (r *REPL) do(ctx context.Context, e entry) (status int, leave bool) {
 	case e.command != "":
 		return r.command(ctx, e.command)
 	case e.fn != nil:
-		return r.foreground(ctx, e.fn, nil)
+		return r.foreground(ctx, e.fn, nil, "")
 	}
 	return exitOK, false
 }
@@ -250,8 +260,8 @@ func (r *REPL) readEntry(ctx context.Context) (entry, error) {
 		}
 		line, err := r.readLine(ctx, prompt)
 		if err != nil {
-			if len(lines) > 0 && errors.Is(err, errPromptInterrupted) {
-				return entry{}, nil
+			if errors.Is(err, errPromptInterrupted) && (len(lines) > 0 || line != "") {
+				return entry{}, nil // Ctrl-C drops what was typed, quietly
 			}
 			if len(lines) > 0 && errors.Is(err, io.EOF) {
 				r.reportUnfinished(lines)

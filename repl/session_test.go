@@ -2,6 +2,7 @@ package repl
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -93,6 +94,9 @@ func TestInterruptCancelsTheEntryOnly(t *testing.T) {
 		{"sleep", `sleep(100)`},
 		{"recv", `c:recv(1)`},
 		{"runaway loop", `while true do end`},
+		{"a loop inside pcall", `pcall(function() while true do end end)`},
+		{"a loop inside pcall, printed", `print(pcall(function() while true do end end))`},
+		{"sleep inside pcall", `print(pcall(sleep, 100))`},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,6 +112,9 @@ func TestInterruptCancelsTheEntryOnly(t *testing.T) {
 			s.send(t, `before = n`, `sleep(0.05)`, `n > before, tostring(keep):sub(1, 14), tostring(c):sub(1, 4), tostring(tmp)`)
 			s.out.waitFor(t, `true, "<tcp listening", "<tcp", "<tcp closed>"`+"\n", i+1)
 		})
+	}
+	if out := s.out.String(); strings.Contains(out, "false") || strings.Contains(out, "context canceled") {
+		t.Fatalf("a caught interruption showed through:\n%s", out)
 	}
 }
 
@@ -153,49 +160,110 @@ func TestStartupScript(t *testing.T) {
 	inOrder(t, s.out.String(), "greet.lua loaded with 1 arguments", `"x"`, `> greet("you")`, `"hello, you"`)
 }
 
-// What tasks print while a prompt is being edited goes above it, and the
-// prompt is drawn again; otherwise output goes straight through.
+// What tasks print while a prompt is shown goes above it (the line
+// editor clears its row and draws it again after); a line of output that
+// does not end is continued by the next write, until a newline or the
+// next prompt; otherwise output goes straight through.
 func TestScreenWritesAbovePrompt(t *testing.T) {
-	redraws := 0
-	scr := newScreen(func() { redraws++ })
 	var b strings.Builder
-	w := scr.writer(&b)
+	prompting, columns := false, 80
+	scr := newScreen()
+	scr.setTerminal(&b, func(write func(bool)) {
+		if !prompting {
+			write(false)
+			return
+		}
+		b.WriteString("[clear]")
+		write(true)
+		b.WriteString("[redraw]")
+	}, func() int { return columns })
+	w := scr.writer(&b, true)
+	piped := scr.writer(&b, false)
 	cases := []struct {
+		name      string
 		prompting bool
+		newPrompt bool // a new prompt starts before the write
+		w         io.Writer
 		write     string
 		want      string
-		redraws   int
 	}{
-		{false, "plain\n", "plain\n", 0},
-		{true, "tick\n", clearLine + "tick\n", 1},
-		{true, "no newline", clearLine + "no newline\n", 2},
-		{false, "partial", "partial", 2},
+		{"no prompt", false, false, w, "plain\n", "plain\n"},
+		{"a line above the prompt", true, false, w, "tick\n", "[clear]tick\n[redraw]"},
+		{"a partial line", true, false, w, ".", "[clear].\n[redraw]"},
+		{"continued", true, false, w, ".", "[clear]" + moveUp + "..\n[redraw]"},
+		{"ended", true, false, w, "x\n", "[clear]" + moveUp + "..x\n[redraw]"},
+		{"after an end, a new line", true, false, w, "y", "[clear]y\n[redraw]"},
+		{"a new prompt ends the partial line", true, true, w, "z", "[clear]z\n[redraw]"},
+		{"several lines, the last unfinished", true, true, w, "a\nb\nc", "[clear]a\nb\nc\n[redraw]"},
+		{"continues the last", true, false, w, "d\n", "[clear]" + moveUp + "cd\n[redraw]"},
+		{"a pipe is not the terminal", true, false, piped, "p", "p"},
+		{"output of an entry that does not end its line", false, false, w, "abc", "abc"},
+		{"the next prompt starts on a new line", false, true, w, "", "\n"},
 	}
 	for _, c := range cases {
 		b.Reset()
-		scr.setPrompting(c.prompting)
-		if n, err := w.Write([]byte(c.write)); n != len(c.write) || err != nil {
-			t.Fatalf("Write: %d, %v", n, err)
+		prompting = c.prompting
+		if c.newPrompt {
+			scr.promptStarting()
 		}
-		if b.String() != c.want || redraws != c.redraws {
-			t.Errorf("prompting %v, write %q: wrote %q with %d redraws, want %q with %d", c.prompting, c.write, b.String(), redraws, c.want, c.redraws)
+		if n, err := c.w.Write([]byte(c.write)); n != len(c.write) || err != nil {
+			t.Fatalf("%s: Write: %d, %v", c.name, n, err)
 		}
+		if b.String() != c.want {
+			t.Errorf("%s: wrote %q, want %q", c.name, b.String(), c.want)
+		}
+	}
+	// A partial line as wide as the terminal is not continued: it wrapped.
+	b.Reset()
+	columns, prompting = 4, true
+	scr.promptStarting()
+	w.Write([]byte("wide"))
+	w.Write([]byte("r"))
+	if want := "[clear]wide\n[redraw][clear]r\n[redraw]"; b.String() != want {
+		t.Errorf("a wide partial line: wrote %q, want %q", b.String(), want)
 	}
 }
 
-// :help prints the help text and :help tutorial the tutorial.
+// :help prints the help text; :help tutorial walks the tutorial a step
+// at a time.
 func TestHelp(t *testing.T) {
-	out, _ := runPiped(t, ":help\n:help tutorial\n")
-	if want := "> :help\n" + helpText + "> :help tutorial\n" + tutorialText; out != want {
+	out, _ := runPiped(t, ":help\n:help tutorial all\n")
+	if want := "> :help\n" + helpText + "> :help tutorial all\n" + tutorialText; out != want {
 		t.Fatalf("got:\n%s", out)
 	}
-	for _, topic := range []string{":load FILE", ":tasks", ":kill N", ":trace on|off", ":quit", "Top-level locals", "Ctrl-C", "Ctrl-D", "Tab"} {
+	for _, topic := range []string{":load FILE", ":tasks", ":kill N", ":trace on|off", ":attach CONN", ":quit", ":help socket", ":help f:recv", ":next", "Top-level locals", "Ctrl-C", "Ctrl-D", "Tab", "Paste", "_"} {
 		if !strings.Contains(helpText, topic) {
 			t.Errorf(":help says nothing of %s", topic)
 		}
 	}
 	if !strings.HasPrefix(tutorialText, "## The tutorial in the REPL\n") {
 		t.Errorf("the tutorial does not start with its README heading")
+	}
+}
+
+// The tutorial's steps, one example session each, make up the whole
+// tutorial, and :help tutorial, :next and :help tutorial N walk them.
+func TestTutorialSteps(t *testing.T) {
+	steps := tutorialSteps(tutorialText)
+	if len(steps) != len(tutorialBlocks(tutorialText)) {
+		t.Fatalf("%d steps for %d example sessions", len(steps), len(tutorialBlocks(tutorialText)))
+	}
+	joined := strings.Join(steps, "\n")
+	if strings.Join(strings.Fields(joined), " ") != strings.Join(strings.Fields(tutorialText), " ") {
+		t.Fatal("the steps, joined, are not the tutorial")
+	}
+	n := len(steps)
+	out, _ := runPiped(t, ":help tutorial\n:next\n:help tutorial "+fmt.Sprint(n)+"\n:next\n:help tutorial 0\n")
+	footer := func(i int, next string) string {
+		return fmt.Sprintf("\n(step %d of %d: %s, :help tutorial N for step N, :help tutorial all for all of it)\n", i, n, next)
+	}
+	want := "> :help tutorial\n" + steps[0] + footer(1, ":next for the next") +
+		"> :next\n" + steps[1] + footer(2, ":next for the next") +
+		fmt.Sprintf("> :help tutorial %d\n", n) + steps[n-1] + footer(n, "the last one") +
+		"> :next\nthat was the last step of the tutorial (:help tutorial to start again)\n" +
+		"> :help tutorial 0\n" + fmt.Sprintf("the tutorial has steps 1 to %d: :help tutorial N\n", n)
+	if out != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
 

@@ -93,12 +93,17 @@ func (c *console) typeKeys(t *testing.T, keys string) {
 
 // Control keys.
 const (
-	keyCtrlC = "\x03"
-	keyCtrlD = "\x04"
-	keyCtrlU = "\x15" // erase the line before the cursor
-	keyTab   = "\t"
-	keyEnter = "\r"
+	keyCtrlC     = "\x03"
+	keyCtrlD     = "\x04"
+	keyCtrlU     = "\x15" // erase the line before the cursor
+	keyBackspace = "\x7f"
+	keyTab       = "\t"
+	keyEnter     = "\r"
 )
+
+// clearRow is how the line editor clears the prompt's row before output
+// is written above it (TERM=xterm: cursor to column 1, erase to the end).
+const clearRow = "\x1b[1G\x1b[0K"
 
 // freshPrompt is a new prompt after a line was entered (liner ends the
 // line, then prints the prompt); a line redrawn while typing starts with
@@ -185,7 +190,7 @@ func TestTerminalSession(t *testing.T) {
 		}
 		conn.Write([]byte("hello"))
 		conn.Close()
-		c.expect(t, clearLine+"BG-hello\r\n")
+		c.expect(t, clearRow+"BG-hello\r\n")
 		c.expect(t, "> abc") // the prompt and the typed text, drawn again
 		c.typeKeys(t, " = 7"+keyEnter)
 		c.expect(t, freshPrompt)
@@ -216,12 +221,25 @@ func TestTerminalSession(t *testing.T) {
 		c.expect(t, freshPrompt)
 	})
 
-	t.Run("Ctrl-C at the prompt says how to leave", func(t *testing.T) {
+	t.Run("Ctrl-C on a typed line drops it quietly", func(t *testing.T) {
 		// liner prints the prompt before it turns Ctrl-C into a key: the
 		// echo of a typed key shows it is reading keys.
+		c.typeKeys(t, "x = 1")
+		c.expect(t, "x = 1")
+		c.typeKeys(t, keyCtrlC)
+		seen := c.expect(t, freshPrompt)
+		if strings.Contains(seen, "Ctrl-D") {
+			t.Errorf("Ctrl-C on a typed line gave the hint to leave: %q", seen)
+		}
+		c.typeKeys(t, "x"+keyEnter)
+		c.expect(t, "\r\nnil")
+		c.expect(t, freshPrompt)
+	})
+
+	t.Run("Ctrl-C at an empty prompt says how to leave", func(t *testing.T) {
 		c.typeKeys(t, "x")
 		c.expect(t, "x")
-		c.typeKeys(t, keyCtrlC)
+		c.typeKeys(t, keyBackspace+keyCtrlC)
 		c.expect(t, "press Ctrl-D")
 		c.expect(t, freshPrompt)
 	})

@@ -93,3 +93,17 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Fields returns the fields a netplay object offers besides its methods,
+// read without running Lua code: a framed socket's sock and codec (for
+// the REPL's completion of fs.sock:). Other values have none.
+func Fields(v lua.LValue) map[string]lua.LValue {
+	ud, ok := v.(*lua.LUserData)
+	if !ok {
+		return nil
+	}
+	if f, ok := ud.Value.(*framed); ok {
+		return map[string]lua.LValue{"sock": f.sockUD, "codec": f.codecV}
+	}
+	return nil
+}

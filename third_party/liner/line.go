@@ -660,14 +660,16 @@ func (s *State) PromptWithSuggestion(prompt string, text string, pos int) (strin
 
 	fmt.Fprint(s.out, prompt)
 	pasteMode := false
+	endPaste := func() { // the terminal stops marking pastes
+		if pasteMode {
+			fmt.Fprint(s.out, pasteOff)
+			pasteMode = false
+		}
+	}
+	defer endPaste()
 	if s.bracketPaste {
 		fmt.Fprint(s.out, pasteOn)
 		pasteMode = true
-		defer func() {
-			if pasteMode {
-				fmt.Fprint(s.out, pasteOff)
-			}
-		}()
 	}
 	s.show(p, nil, 0)
 	var line = []rune(text)
@@ -707,6 +709,7 @@ mainLoop:
 
 		historyAction = false
 		if r, ok := next.(rune); ok && s.escapeKey != 0 && r == s.escapeKey { // netplay patch
+			endPaste()
 			fmt.Fprintln(s.out)
 			return string(line), ErrEscapeKey
 		}
@@ -721,10 +724,7 @@ mainLoop:
 				return "", err
 			}
 			if whole {
-				if pasteMode {
-					fmt.Fprint(s.out, pasteOff)
-					pasteMode = false
-				}
+				endPaste()
 				fmt.Fprintln(s.out)
 				break mainLoop
 			}
@@ -743,10 +743,7 @@ mainLoop:
 				if s.multiLineMode {
 					s.resetMultiLine(p, line, pos)
 				}
-				if pasteMode { // netplay patch: off before the newline
-					fmt.Fprint(s.out, pasteOff)
-					pasteMode = false
-				}
+				endPaste() // netplay patch: before the newline
 				fmt.Fprintln(s.out)
 				break mainLoop
 			case ctrlA: // Start of line
@@ -857,6 +854,7 @@ mainLoop:
 				s.eraseScreen()
 				s.needRefresh = true
 			case ctrlC: // reset
+				endPaste() // netplay patch: before the newline
 				fmt.Fprintln(s.out, "^C")
 				if s.multiLineMode {
 					s.resetMultiLine(p, line, pos)
