@@ -63,6 +63,12 @@ func (r *REPL) attach(ctx context.Context, args []string) (status int, leave boo
 	if a.raw {
 		how = "each key you type is sent"
 	}
+	if t, ok := r.input.(*termReader); ok {
+		// The line editor's mode for the whole attach, from before the
+		// message on: keys typed meanwhile wait, unechoed, to be read.
+		t.apply(t.editing)
+		defer t.apply(t.cooked)
+	}
 	fmt.Fprintf(r.stderr, "attached to %s: %s, what arrives is printed; Ctrl-] returns to the prompt\n", a.name, how)
 	r.h.Lock()
 	show := r.h.L.NewFunction(r.showArrived(a))
@@ -228,13 +234,9 @@ func (r *REPL) readAttachedLine(ctx context.Context) (string, error) {
 }
 
 // attachKeys sends keys as they come, until Ctrl-] or Ctrl-C. At a
-// terminal, the keys are read in the line editor's mode (no echo, no line
+// terminal, attach has put it in the line editor's mode (no echo, no line
 // editing by the terminal; Ctrl-C is still a signal).
 func (r *REPL) attachKeys(ctx context.Context, a attachment) error {
-	if t, ok := r.input.(*termReader); ok {
-		t.apply(t.editing)
-		defer t.apply(t.cooked)
-	}
 	keys, cancel := context.WithCancel(ctx)
 	defer cancel()
 	intr, stop := r.interrupts()

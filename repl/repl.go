@@ -172,8 +172,8 @@ func (r *REPL) session(ctx context.Context) int {
 		var exit exitRequest
 		switch {
 		case errors.Is(err, io.EOF):
-			if r.cfg.Terminal {
-				fmt.Fprintln(r.stdout)
+			if t, ok := r.input.(*termReader); ok {
+				fmt.Fprintln(t.tty) // Ctrl-D: end the prompt's line
 			}
 			return exitOK
 		case errors.As(err, &exit):

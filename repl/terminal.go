@@ -104,13 +104,17 @@ func (t *termReader) readLine(prompt string) (string, error) {
 }
 
 // readAttached reads a line for :attach: no prompt, Ctrl-] ends it with
-// errDetach.
+// errDetach. The terminal stays in the editor's mode (attach set it).
 func (t *termReader) readAttached() (string, error) {
 	t.st.SetEscapeKey(escapeKey)
 	defer t.st.SetEscapeKey(0)
-	line, err := t.readLine("")
-	if errors.Is(err, liner.ErrEscapeKey) {
+	t.screen.promptStarting()
+	line, err := t.st.Prompt("")
+	switch {
+	case errors.Is(err, liner.ErrEscapeKey):
 		return line, errDetach
+	case errors.Is(err, liner.ErrPromptAborted):
+		return line, errPromptInterrupted
 	}
 	return line, err
 }

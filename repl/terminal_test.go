@@ -30,35 +30,59 @@ type console struct {
 	cursor int           // how far expect has read
 }
 
-// startConsole builds netplay and starts it under a pty, with HOME in a
+// startConsole starts netplay with args under a pty, with HOME in a
 // temporary folder (for the history file).
-func startConsole(t *testing.T, home string) *console {
+func startConsole(t *testing.T, home string, args ...string) *console {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "netplay")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
+	return startConsoleWith(t, home, nil, args...)
+}
+
+// startConsoleWith is startConsole with stdout going to stdout instead of
+// the pty when it is not nil (netplay | tee log).
+func startConsoleWith(t *testing.T, home string, stdout io.Writer, args ...string) *console {
+	t.Helper()
+	cmd := exec.Command(netplayBinary(t), args...)
 	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	ptmx, tty, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		noPTY(t, err)
 	}
-	c := &console{pty: f, cmd: cmd, out: newTranscript(), read: make(chan struct{}), exited: make(chan error, 1)}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	c := &console{pty: ptmx, cmd: cmd, out: newTranscript(), read: make(chan struct{}), exited: make(chan error, 1)}
 	go func() {
 		defer close(c.read)
-		io.Copy(c.out, f) // ends with EIO once the program has exited
+		io.Copy(c.out, ptmx) // ends with EIO once the program has exited
 	}()
 	go func() { c.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill() // harmless once it has exited
 		<-c.exited
-		f.Close()
+		ptmx.Close()
 		<-c.read
 	})
 	return c
+}
+
+// noPTY skips a test that needs a pseudo-terminal where there is none,
+// except under CI=true: there a missing pty fails, so the only tests of
+// the terminal (and of Ctrl-C as a signal) cannot pass by not running.
+func noPTY(t *testing.T, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("no pseudo-terminal (CI=true: the terminal tests must run): %v", err)
+	}
+	t.Skipf("no pseudo-terminal here: %v", err)
 }
 
 // expect waits until want appears after what was already expected, and
@@ -115,9 +139,6 @@ const freshPrompt = "\r\n> "
 // typed, Ctrl-C cancelling a sleep while a ticker goes on, Ctrl-C at an
 // empty prompt, Ctrl-D leaving with status 0, and the history file.
 func TestTerminalSession(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	home := t.TempDir()
 	c := startConsole(t, home)
 	c.expect(t, "netplay REPL")
@@ -274,9 +295,6 @@ func TestTerminalSession(t *testing.T) {
 // waits only in its task (a ticker goes on), stops at Ctrl-C, and SIGTERM
 // during it ends the session at once with the terminal given back.
 func TestTerminalReadsALineInAnEntry(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	c := startConsole(t, t.TempDir())
 	c.expect(t, freshPrompt)
 	c.typeKeys(t, "every(0.02, function() ticks = (ticks or 0) + 1 end)"+keyEnter)

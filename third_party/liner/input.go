@@ -98,13 +98,21 @@ func (s *State) inputWaiting() bool {
 
 func (s *State) restartPrompt() {
 	next := make(chan nexter, 200)
+	escapeKey := s.escapeKey
 	go func() {
+		// netplay patch: the escape key and the end of a paste end the
+		// loop too, as Prompt may return after either; a loop left
+		// running would take the keys meant for the next Prompt.
+		var last [len(pasteEndMarker)]rune
 		for {
 			var n nexter
 			n.r, _, n.err = s.r.ReadRune()
 			next <- n
+			copy(last[:], last[1:])
+			last[len(last)-1] = n.r
 			// Shut down nexter loop when an end condition has been reached
-			if n.err != nil || n.r == '\n' || n.r == '\r' || n.r == ctrlC || n.r == ctrlD {
+			if n.err != nil || n.r == '\n' || n.r == '\r' || n.r == ctrlC || n.r == ctrlD ||
+				escapeKey != 0 && n.r == escapeKey || string(last[:]) == pasteEndMarker {
 				close(next)
 				return
 			}

@@ -728,6 +728,7 @@ mainLoop:
 				fmt.Fprintln(s.out)
 				break mainLoop
 			}
+			s.restartPrompt() // the rune reader stopped at the end of the paste
 			continue
 		}
 		switch v := next.(type) {

@@ -21,8 +21,9 @@ const tabWidth = 4
 
 // Bracketed paste (xterm): the terminal marks pasted text with these.
 const (
-	pasteOn  = "\x1b[?2004h" // ask the terminal to mark pastes
-	pasteOff = "\x1b[?2004l"
+	pasteOn        = "\x1b[?2004h" // ask the terminal to mark pastes
+	pasteOff       = "\x1b[?2004l"
+	pasteEndMarker = "\x1b[201~" // after a paste
 )
 
 // shownLine is what a prompt shows: redrawn after output written above.
