@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,26 @@ func TestOsExit(t *testing.T) {
 	s.send(t, `after(0.01, function() os.exit(false) end)`)
 	if status := s.wait(t); status != 1 {
 		t.Fatalf("os.exit(false) from a task: status %d", status)
+	}
+}
+
+// exit() and quit() leave as os.exit() does; typed bare they only say so.
+func TestExitAndQuit(t *testing.T) {
+	cases := []struct {
+		input  string
+		status int
+	}{
+		{"exit()\nprint('not reached')\n", 0},
+		{"exit\nexit(4)\nprint('not reached')\n", 4},
+		{"quit()\nprint('not reached')\n", 0},
+		{"quit(true)\n", 0},
+		{"after(0.01, function() exit(2) end)\nsleep(10)\n", 2},
+	}
+	for _, c := range cases {
+		out, status := runPiped(t, c.input)
+		if status != c.status || strings.Contains(out, "not reached\n") {
+			t.Errorf("%q: status %d, want %d; transcript:\n%s", c.input, status, c.status, out)
+		}
 	}
 }
 
@@ -282,4 +303,84 @@ c:recv(10)
 	if strings.Contains(out, `"go"`+"\n") || strings.Contains(out, `5 "again"`) {
 		t.Errorf("traced after :trace off:\n%s", out)
 	}
+}
+
+// The history file keeps its bound: a file that grew past it is cut to
+// exactly its last lines when a session starts, never fewer; a file
+// within it is left alone; lines are appended as entered.
+func TestHistoryFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), historyName)
+	h := &history{path: path, limit: 5}
+	if lines := h.load(); lines != nil {
+		t.Fatalf("no file: %q", lines)
+	}
+	for i := 1; i <= 8; i++ {
+		h.add(fmt.Sprintf("line %d", i))
+	}
+	h.add("")           // nothing
+	h.add("two\nlines") // never split into two entries
+	lines := h.load()
+	want := []string{"line 4", "line 5", "line 6", "line 7", "line 8"}
+	if strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Fatalf("load: %q, want %q", lines, want)
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != "line 4\nline 5\nline 6\nline 7\nline 8\n" {
+		t.Fatalf("the file after load: %q", data)
+	}
+	h.add("line 9")
+	if lines := (&history{path: path, limit: 6}).load(); len(lines) != 6 || lines[5] != "line 9" {
+		t.Fatalf("within its bound the file is left alone: %q", lines)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the history file's mode: %v, %v", fi.Mode(), err)
+	}
+}
+
+// :attach on a pipe: each later line is sent, what comes back is printed,
+// a line of just Ctrl-] returns; the connection stays open.
+func TestAttachOnAPipe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer conn.Close()
+		var all []byte
+		buf := make([]byte, 100)
+		for !strings.Contains(string(all), "bye\r\n") {
+			n, err := conn.Read(buf)
+			all = append(all, buf[:n]...)
+			conn.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		got <- string(all)
+	}()
+	s := startSession(t)
+	s.send(t, fmt.Sprintf("c = socket.connect(%q)", ln.Addr().String()), ":attach c")
+	s.out.waitFor(t, "Ctrl-] returns to the prompt\n", 1)
+	s.send(t, "hello")
+	s.out.waitFor(t, "hello\nhello\n", 1) // the line echoed, then what came back
+	s.send(t, detachLine, `tostring(c):match("^<tcp 127")`, ":attach c crlf")
+	s.out.waitFor(t, "(still open)\n", 1)
+	s.out.waitFor(t, `"<tcp 127"`+"\n", 1)
+	s.out.waitFor(t, "Ctrl-] returns to the prompt\n", 2)
+	s.send(t, "bye", detachLine, `:attach nosuch`, `x = 1`, `:attach x`, `:attach c sideways`)
+	if received := <-got; received != "hello\nbye\r\n" {
+		t.Fatalf("the server received %q", received)
+	}
+	s.end(t)
+	inOrder(t, s.out.String(),
+		"attach: no value nosuch\n",
+		"attach: x is 1, not a socket\n",
+		`attach: "sideways" is not crlf or raw`+"\n")
 }

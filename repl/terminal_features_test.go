@@ -253,7 +253,7 @@ func TestTerminalAttach(t *testing.T) {
 	c.expect(t, "Ctrl-] returns to the prompt\r\n\x1b[?2004h") // reading keys
 	c.typeKeys(t, "hello there"+keyEnter)
 	c.expect(t, "hello there\x1b[?2004l\r\n") // the line typed
-	c.expect(t, "hello there\r\n")             // and what came back
+	c.expect(t, "hello there\r\n")            // and what came back
 	c.typeKeys(t, "unsent"+keyCtrlBr)
 	c.expect(t, "detached from <tcp")
 	c.expect(t, freshPrompt)
