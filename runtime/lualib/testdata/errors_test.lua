@@ -81,6 +81,23 @@ function test_require_reports_syntax_errors_the_same_way()
   eq(err:sub(-#want), want, "the module's error, after where require was called")
 end
 
+function test_run_and_script_load_report_syntax_errors_the_same_way()
+  local base = os.tmpname()
+  os.remove(base)
+  local path = base .. "_broken.lua"
+  local out = assert(io.open(path, "w"))
+  out:write("local x = 1\nfor i = 1, 2 do\n")
+  out:close()
+  local want = path .. ":3: 'end' expected (to close 'for' at line 2) near <eof>"
+  local ok, err = pcall(run, path)
+  eq(ok, false)
+  eq(err:sub(-#want), want, "run")
+  local fn, lerr = script.load(path)
+  os.remove(path)
+  eq(fn, nil)
+  eq(lerr, want, "script.load")
+end
+
 -- Did you mean: the nearest method of a socket, framed socket, task or
 -- timer, when one is close.
 
