@@ -88,7 +88,10 @@ func (r *REPL) attach(ctx context.Context, args []string) (status int, leave boo
 	case ctx.Err() != nil:
 		return exitInterrupted, true
 	}
-	fmt.Fprintf(r.stderr, "detached from %s (still open)\n", a.name)
+	r.h.Lock()
+	now := describe(r.h.L, a.conn) // the connection as it is now: still open
+	r.h.Unlock()
+	fmt.Fprintf(r.stderr, "detached from %s\n", now)
 	return exitOK, false
 }
 

@@ -371,7 +371,7 @@ func TestAttachOnAPipe(t *testing.T) {
 	s.send(t, "hello")
 	s.out.waitFor(t, "hello\nhello\n", 1) // the line echoed, then what came back
 	s.send(t, detachLine, `tostring(c):match("^<tcp 127")`, ":attach c crlf")
-	s.out.waitFor(t, "(still open)\n", 1)
+	s.out.waitFor(t, "detached from <tcp 127.0.0.1:", 1)
 	s.out.waitFor(t, `"<tcp 127"`+"\n", 1)
 	s.out.waitFor(t, "Ctrl-] returns to the prompt\n", 2)
 	s.send(t, "bye", detachLine, `:attach nosuch`, `x = 1`, `:attach x`, `:attach c sideways`)
