@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -182,10 +183,15 @@ func (r *REPL) send(ctx context.Context, a attachment, data string) error {
 		return ctx.Err()
 	}
 	if _, err := t.Result(); err != nil {
-		fmt.Fprintf(r.stderr, "(not sent: %s)\n", host.EscapeText(host.ErrorValue(err).String()))
+		msg := attachPosition.ReplaceAllString(host.ErrorValue(err).String(), "")
+		fmt.Fprintf(r.stderr, "(not sent: %s)\n", host.EscapeText(msg))
 	}
 	return nil
 }
+
+// attachPosition is where in the sender's own code a misuse was raised:
+// not the user's business.
+var attachPosition = regexp.MustCompile(`^attach:\d+: `)
 
 // attachLines reads lines and sends each, until Ctrl-] (a line of just
 // Ctrl-] on a pipe), Ctrl-C, or the end of the input.

@@ -374,7 +374,8 @@ func TestAttachOnAPipe(t *testing.T) {
 	s.out.waitFor(t, "detached from <tcp 127.0.0.1:", 1)
 	s.out.waitFor(t, `"<tcp 127"`+"\n", 1)
 	s.out.waitFor(t, "Ctrl-] returns to the prompt\n", 2)
-	s.send(t, "bye", detachLine, `:attach nosuch`, `x = 1`, `:attach x`, `:attach c sideways`)
+	s.send(t, "bye", detachLine, `:attach nosuch`, `x = 1`, `:attach x`, `:attach c sideways`,
+		`l = socket.listen("127.0.0.1:0")`, `:attach l`, `hi`, detachLine)
 	if received := <-got; received != "hello\nbye\r\n" {
 		t.Fatalf("the server received %q", received)
 	}
@@ -382,5 +383,7 @@ func TestAttachOnAPipe(t *testing.T) {
 	inOrder(t, s.out.String(),
 		"attach: no value nosuch\n",
 		"attach: x is 1, not a socket\n",
-		`attach: "sideways" is not crlf or raw`+"\n")
+		`attach: "sideways" is not crlf or raw`+"\n",
+		"(not sent: bad argument #1 to sendall (socket is not connected))\n",
+		"detached from <tcp listening 127.0.0.1:")
 }
