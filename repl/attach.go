@@ -29,7 +29,8 @@ const detachLine = "\x1d"
 
 // attachReaderSrc receives from the connection and hands what comes to
 // show, until the connection ends.
-const attachReaderSrc = `local conn, framed, show = ...
+const attachReaderSrc = `local get, framed, show = ...
+local conn = get()
 while true do
   local data, err
   if framed then data, err = conn:recv() else data, err = conn:recv(4096) end
@@ -39,7 +40,8 @@ while true do
 end`
 
 // attachSenderSrc sends one line or one chunk of keys.
-const attachSenderSrc = `local conn, framed, data = ...
+const attachSenderSrc = `local get, framed, data = ...
+local conn = get()
 local ok, err
 if framed then ok, err = conn:send(data) else ok, err = conn:sendall(data) end
 if not ok then error(err, 0) end`
@@ -47,6 +49,9 @@ if not ok then error(err, 0) end`
 // attachment is one :attach: the connection and how to talk to it.
 type attachment struct {
 	conn   lua.LValue
+	get    *lua.LFunction // returns conn: what the helper tasks are given
+	// (a socket given to a task as an argument becomes that task's, and
+	// a helper that failed would close it)
 	name   string // as it prints
 	framed bool
 	eol    string // appended to each line sent; "" in raw mode
@@ -74,7 +79,7 @@ func (r *REPL) attach(ctx context.Context, args []string) (status int, leave boo
 	r.h.Lock()
 	show := r.h.L.NewFunction(r.showArrived(a))
 	r.h.Unlock()
-	reader := r.spawnAttached(attachReaderSrc, []lua.LValue{a.conn, lua.LBool(a.framed), show})
+	reader := r.spawnAttached(attachReaderSrc, []lua.LValue{a.get, lua.LBool(a.framed), show})
 	if a.raw {
 		err = r.attachKeys(ctx, a)
 	} else {
@@ -131,11 +136,17 @@ func (r *REPL) attachment(args []string) (attachment, error) {
 		return attachment{}, fmt.Errorf("attach: %s is %s, not a socket", args[0], describe(L, v))
 	}
 	a.conn, a.name = v, describe(L, v)
+	a.get = L.NewFunction(func(L *lua.LState) int {
+		L.Push(v)
+		return 1
+	})
 	return a, nil
 }
 
 // spawnAttached starts src (compiled as a chunk) with args as a task that
-// borrows the connection: cancelling it leaves the connection open.
+// borrows the connection (it gets it from a.get, not as an argument):
+// cancelling it, or its failing, leaves the connection open and with its
+// owner.
 func (r *REPL) spawnAttached(src string, args []lua.LValue) *host.Task {
 	r.h.Lock()
 	fn, err := r.h.L.Load(strings.NewReader(src), "attach")
@@ -168,7 +179,7 @@ func (r *REPL) showArrived(a attachment) lua.LGFunction {
 // send sends data on the connection as a task of its own (a send can
 // wait), and reports a failure.
 func (r *REPL) send(ctx context.Context, a attachment, data string) error {
-	t := r.spawnAttached(attachSenderSrc, []lua.LValue{a.conn, lua.LBool(a.framed), lua.LString(data)})
+	t := r.spawnAttached(attachSenderSrc, []lua.LValue{a.get, lua.LBool(a.framed), lua.LString(data)})
 	intr, stop := r.interrupts()
 	defer stop()
 	select {

@@ -387,3 +387,18 @@ func TestAttachOnAPipe(t *testing.T) {
 		"(not sent: bad argument #1 to sendall (socket is not connected))\n",
 		"detached from <tcp listening 127.0.0.1:")
 }
+
+// Attaching leaves the connection with the entry that opened it: :tasks
+// still lists it as open from the prompt, and a failed send in :attach
+// does not close it.
+func TestAttachKeepsTheOwner(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	out, _ := runPiped(t, fmt.Sprintf("c = socket.connect(%q)\n:attach c\n\x1d\n:tasks\n", ln.Addr()))
+	if !strings.Contains(out, "open from the prompt: <tcp 127.0.0.1:") {
+		t.Fatalf("the connection left the prompt's keeping:\n%s", out)
+	}
+}
