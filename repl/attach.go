@@ -48,8 +48,8 @@ if not ok then error(err, 0) end`
 
 // attachment is one :attach: the connection and how to talk to it.
 type attachment struct {
-	conn   lua.LValue
-	get    *lua.LFunction // returns conn: what the helper tasks are given
+	conn lua.LValue
+	get  *lua.LFunction // returns conn: what the helper tasks are given
 	// (a socket given to a task as an argument becomes that task's, and
 	// a helper that failed would close it)
 	name   string // as it prints
