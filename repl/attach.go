@@ -49,9 +49,10 @@ if not ok then error(err, 0) end`
 // attachment is one :attach: the connection and how to talk to it.
 type attachment struct {
 	conn lua.LValue
-	get  *lua.LFunction // returns conn: what the helper tasks are given
-	// (a socket given to a task as an argument becomes that task's, and
-	// a helper that failed would close it)
+	// get returns conn: the helper tasks are given it, not conn (a socket
+	// given to a task as an argument becomes that task's, and a helper
+	// that failed would close it).
+	get    *lua.LFunction
 	name   string // as it prints
 	framed bool
 	eol    string // appended to each line sent; "" in raw mode
