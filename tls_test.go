@@ -137,6 +137,9 @@ with ctx.wrap_socket(conn, server_side=True) as s:
 func TestTLSScripts(t *testing.T) {
 	pemFile := filepath.Join(t.TempDir(), "server.pem")
 	srv := startServer(t, "run", "tls/echo_server", "127.0.0.1:0", pemFile)
+	if !srv.stdout.WaitFor("certificate saved to", testTimeout) {
+		t.Fatalf("the server did not save its certificate: %q", srv.stdout.String())
+	}
 	r := runCLI(t, "run", "tls/client", srv.addr.String(), pemFile)
 	want := "echo: hello\necho: over TLS\necho: bye\n"
 	if r.status != exitOK || !strings.HasPrefix(r.stdout, "connected with TLS 1.") || !strings.HasSuffix(r.stdout, want) {
