@@ -32,7 +32,7 @@ var (
 	screenshot      = flag.String("screenshot", "", "TestScreenshot: write a PNG of the page to this file (relative: to the module root)")
 	screenshotTrace = flag.String("screenshot-trace", part2File, "TestScreenshot: the JSON Lines trace to draw")
 	screenshotClick = flag.Int("screenshot-click", 0, "TestScreenshot: show the event with this seq and its hex dump (as the address #seq-N does)")
-	screenshotSize  = flag.String("screenshot-size", "1400x900", "TestScreenshot: the window, WIDTHxHEIGHT")
+	screenshotSize  = flag.String("screenshot-size", "1400x900", "TestScreenshot: the PNG's size, WIDTHxHEIGHT pixels")
 )
 
 // browser is a headless Chromium with one tab, and what the tab did: its
@@ -193,12 +193,18 @@ func (b *browser) checkClean(allowed ...string) {
 
 func writePageFile(t *testing.T, events []wiretrace.Event) (string, *Model) {
 	t.Helper()
+	return writeTitledPage(t, events, "netplay view: test")
+}
+
+// writeTitledPage writes the page of events, titled title, to a file.
+func writeTitledPage(t *testing.T, events []wiretrace.Event, title string) (string, *Model) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "trace.html")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Render(f, events, Options{Title: "netplay view: test"}); err != nil {
+	if err := Render(f, events, Options{Title: title}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -402,9 +408,11 @@ func TestBrowserLive(t *testing.T) {
 	b.checkClean(l.URL())
 }
 
-// TestScreenshot draws a trace and saves a PNG, for the README:
+// TestScreenshot draws a trace and saves a PNG, for the README: the page
+// netplay view makes of the file (titled with its name), WIDTHxHEIGHT
+// pixels, the page's own window without the browser's:
 //
-//	go test ./runtime/traceview -run TestScreenshot -args -screenshot docs/view.png [-screenshot-trace FILE] [-screenshot-click SEQ]
+//	go test ./runtime/traceview -run TestScreenshot -args -screenshot docs/view.png [-screenshot-trace FILE] [-screenshot-click SEQ] [-screenshot-size WxH]
 func TestScreenshot(t *testing.T) {
 	if *screenshot == "" {
 		t.Skip("no -screenshot PATH")
@@ -414,8 +422,11 @@ func TestScreenshot(t *testing.T) {
 	if _, err := fmt.Sscanf(*screenshotSize, "%dx%d", &w, &h); err != nil {
 		t.Fatalf("-screenshot-size %q: %v", *screenshotSize, err)
 	}
-	path, _ := writePageFile(t, events)
+	path, _ := writeTitledPage(t, events, FileTitle(*screenshotTrace))
 	b := newBrowser(t, w, h)
+	// The window holds more than the page (headless Chromium keeps room
+	// for its own bars): the viewport is set, so the PNG is w by h.
+	b.do(chromedp.EmulateViewport(int64(w), int64(h)))
 	url := "file://" + path
 	if *screenshotClick != 0 {
 		url += fmt.Sprintf("#seq-%d", *screenshotClick)
