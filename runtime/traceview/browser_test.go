@@ -546,3 +546,54 @@ func TestBrowserMarkers(t *testing.T) {
 	}
 	b.checkClean("file://")
 }
+
+// inView is a JavaScript expression: the selected row lies wholly inside
+// the scrolled diagram, not under the lane header or the hex panel.
+const inView = `(() => {
+	const g = document.querySelector("#diagram g.selected rect.hit");
+	if (!g) return false;
+	const r = g.getBoundingClientRect(), s = document.getElementById("scroller").getBoundingClientRect();
+	return r.top >= s.top && r.bottom <= s.bottom;
+})()`
+
+// Showing an event's bytes keeps the event in view, and moves nothing
+// that was in view already: #seq-N of a short trace leaves it as drawn,
+// and a chunk clicked near the bottom is not hidden by the hex panel.
+func TestBrowserSelectionStaysInView(t *testing.T) {
+	path, _ := writePageFile(t, readFixture(t, part1File))
+	b := newBrowser(t, 1000, 460)
+	b.do(chromedp.EmulateViewport(1000, 460))
+	b.open("file://" + path + "#seq-6")
+	waitFor[bool](b, `!document.getElementById("hexpanel").hidden`)
+	if top := eval[float64](b, `document.getElementById("scroller").scrollTop`); top != 0 {
+		t.Errorf("#seq-6 of a trace that fits scrolled it to %v", top)
+	}
+	if !eval[bool](b, inView) {
+		t.Error("#seq-6: the row is not in view")
+	}
+
+	path, _ = writePageFile(t, bigTrace(2000))
+	b.open("file://" + path)
+	// The lowest chunk wholly in view: the hex panel will open over it.
+	seq := eval[int](b, `(() => {
+		const s = document.getElementById("scroller").getBoundingClientRect();
+		let best = 0, bottom = 0;
+		for (const g of document.querySelectorAll("#diagram g.arrow")) {
+			const r = g.querySelector("rect.hit").getBoundingClientRect();
+			if (r.top >= s.top && r.bottom <= s.bottom && r.bottom > bottom) { best = Number(g.dataset.seq); bottom = r.bottom; }
+		}
+		return best;
+	})()`)
+	if seq == 0 {
+		t.Fatal("no chunk in view")
+	}
+	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#diagram g.arrow[data-seq="%d"] rect.hit`, seq))))
+	waitFor[bool](b, `!document.getElementById("hexpanel").hidden`)
+	if top := eval[float64](b, `document.getElementById("scroller").scrollTop`); top == 0 {
+		t.Errorf("the click on chunk %d near the bottom did not scroll", seq)
+	}
+	if !eval[bool](b, inView) {
+		t.Errorf("chunk %d, clicked near the bottom, went under the hex panel", seq)
+	}
+	b.checkClean("file://")
+}

@@ -421,10 +421,30 @@
   }
   function hideHex() { $("hexpanel").hidden = true; }
 
+  /* select shows the bytes of row r, and keeps r in view: the hex panel
+     takes its room from the diagram, so a row near the bottom would go
+     under it. A row in view stays where it is. */
   function select(r) {
     st.selected = r.id;
-    render(true);
     showHex(r);
+    const v = visIndex(st.index.get(r.id));
+    if (v >= 0) reveal(v);
+    render(true);
+  }
+
+  /* visIndex is the place of row i among the visible rows, or -1 */
+  function visIndex(i) {
+    let lo = 0, hi = st.vis.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (st.vis[mid] < i) lo = mid + 1; else hi = mid; }
+    return lo < st.vis.length && st.vis[lo] === i ? lo : -1;
+  }
+
+  /* reveal scrolls visible row v a third of the way down the diagram,
+     unless the whole row is in view already */
+  function reveal(v) {
+    const y = st.ys[v], top = scroller.scrollTop, vh = scroller.clientHeight;
+    if (y - ROW / 2 >= top && y + ROW / 2 <= top + vh) return;
+    scroller.scrollTop = Math.max(0, y - vh / 3);
   }
   diagram.addEventListener("click", (ev) => {
     const g = ev.target.closest("[data-id]");
@@ -440,9 +460,7 @@
     if (!m) return;
     const seq = Number(m[1]);
     const v = st.vis.findIndex((i) => st.rows[i].seq === seq);
-    if (v < 0) return;
-    scroller.scrollTop = Math.max(0, st.ys[v] - scroller.clientHeight / 3);
-    select(st.rows[st.vis[v]]);
+    if (v >= 0) select(st.rows[st.vis[v]]);
   }
   window.addEventListener("hashchange", showSeq);
   $("hexclose").addEventListener("click", () => { st.selected = -1; hideHex(); render(true); });
