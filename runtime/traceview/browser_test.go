@@ -597,3 +597,30 @@ func TestBrowserSelectionStaysInView(t *testing.T) {
 	}
 	b.checkClean("file://")
 }
+
+// A label longer than the room right of the last lane widens the diagram,
+// so it can be scrolled to instead of being cut at the edge.
+func TestBrowserLongLabelWidensTheDiagram(t *testing.T) {
+	at := func(e *wiretrace.Event) { e.Local, e.Remote = "127.0.0.1:40000", "127.0.0.1:5000" }
+	long := strings.Repeat("a long error message ", 8)
+	events := []wiretrace.Event{
+		ev(1, "c1", "connect", at),
+		ev(2, "c1", "error", func(e *wiretrace.Event) { at(e); e.Op, e.Err = "recv", long }),
+		ev(3, "c1", "close", at),
+	}
+	path, _ := writePageFile(t, events)
+	b := newBrowser(t, 1000, 600)
+	b.open("file://" + path)
+	over := eval[float64](b, `(() => {
+		const spacer = document.getElementById("spacer");
+		const t = document.querySelector('#diagram g[data-seq="2"] text.label');
+		return t.getBoundingClientRect().right - spacer.getBoundingClientRect().left - spacer.offsetWidth;
+	})()`)
+	if over > 0 {
+		t.Errorf("the error's label ends %v px past the diagram", over)
+	}
+	if w, sw := eval[float64](b, `Number(document.getElementById("diagram").getAttribute("width"))`), eval[float64](b, `document.getElementById("spacer").offsetWidth`); w != sw {
+		t.Errorf("the drawing is %v px wide, the scrolled area %v", w, sw)
+	}
+	b.checkClean("file://")
+}
