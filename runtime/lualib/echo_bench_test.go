@@ -100,10 +100,11 @@ func goEcho(c net.Conn) {
 	}
 }
 
-// runEchoClients sends b.N 32-byte messages over conns connections, with
-// inFlight messages outstanding on each, and reports messages per second.
-func runEchoClients(b *testing.B, addr string, conns, inFlight int) {
-	payload := strings.Repeat("x", 32)
+// runEchoClients sends b.N messages of size bytes over conns connections,
+// with inFlight messages outstanding on each, and reports messages per
+// second.
+func runEchoClients(b *testing.B, addr string, conns, inFlight, size int) {
+	payload := strings.Repeat("x", size)
 	frame := []byte(fmt.Sprintf("%-10d%s", len(payload), payload))
 	clients := make([]net.Conn, conns)
 	for i := range clients {
@@ -147,19 +148,26 @@ func runEchoClients(b *testing.B, addr string, conns, inFlight int) {
 }
 
 // BenchmarkHeaderEcho: the tutorial's header framing echoed by a Lua task
-// per connection, beside the same echo in plain Go, 32-byte payloads.
+// per connection, beside the same echo in plain Go, 32-byte payloads (and
+// 4 KiB ones with 16 connections pipelining 64 frames each).
 func BenchmarkHeaderEcho(b *testing.B) {
 	for _, inFlight := range []int{1, 64} {
 		for _, conns := range []int{1, 16} {
 			name := fmt.Sprintf("conns=%d/inflight=%d", conns, inFlight)
 			b.Run("lua/"+name, func(b *testing.B) {
-				runEchoClients(b, startLuaServer(b, echoServerLua), conns, inFlight)
+				runEchoClients(b, startLuaServer(b, echoServerLua), conns, inFlight, 32)
 			})
 			b.Run("go/"+name, func(b *testing.B) {
-				runEchoClients(b, startGoEchoServer(b), conns, inFlight)
+				runEchoClients(b, startGoEchoServer(b), conns, inFlight, 32)
 			})
 		}
 	}
+	b.Run("lua/conns=16/inflight=64/size=4096", func(b *testing.B) {
+		runEchoClients(b, startLuaServer(b, echoServerLua), 16, 64, 4096)
+	})
+	b.Run("go/conns=16/inflight=64/size=4096", func(b *testing.B) {
+		runEchoClients(b, startGoEchoServer(b), 16, 64, 4096)
+	})
 }
 
 // BenchmarkHeaderEchoTraced is what the wire trace costs: the Lua echo of
@@ -192,7 +200,7 @@ func BenchmarkHeaderEchoTraced(b *testing.B) {
 					})
 					file = f
 				})
-				runEchoClients(b, addr, load.conns, load.inFlight)
+				runEchoClients(b, addr, load.conns, load.inFlight, 32)
 				if file != nil {
 					info, err := file.Stat()
 					if err != nil {
