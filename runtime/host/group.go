@@ -22,12 +22,6 @@ func (h *Host) NewGroup() *Group {
 	return &Group{h: h, ctx: ctx, cancel: cancel, members: make(map[*Task]struct{})}
 }
 
-func (g *Group) add(t *Task) {
-	g.h.state.Lock()
-	g.members[t] = struct{}{}
-	g.h.state.Unlock()
-}
-
 // remove forgets a task that ended; called with the interpreter held (by
 // the ending task), so it can wake the group's waiters.
 func (g *Group) remove(t *Task) {
@@ -66,7 +60,7 @@ func (g *Group) Len() int {
 func (g *Group) Cancel() {
 	g.cancel()
 	for _, t := range g.Tasks() {
-		t.g.CancelWake()
+		t.Cancel()
 	}
 }
 

@@ -335,7 +335,7 @@ func (h *Host) Shutdown(grace time.Duration) error {
 	h.stopOnce.Do(func() { close(h.watchdog) })
 	h.cancel()
 	for _, t := range h.Tasks() {
-		t.g.CancelWake()
+		t.Cancel()
 	}
 	h.state.Lock()
 	h.shut = true

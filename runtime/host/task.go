@@ -20,7 +20,7 @@ type Task struct {
 	host   *Host
 	g      *sched.G
 	thread *lua.LState // its own Lua thread (coroutines it resumes have theirs)
-	ctx    context.Context
+	ctx    *taskContext
 	cancel context.CancelFunc
 	done   chan struct{}
 	quiet  bool
@@ -108,6 +108,7 @@ func (t *Task) Daemon() bool { return t.daemon }
 // raises "cancelled" at the next instruction.
 func (t *Task) Cancel() {
 	t.cancel()
+	t.ctx.runCancelHook()
 	t.g.CancelWake()
 }
 
@@ -267,12 +268,11 @@ func (h *Host) newTask(parent *Task, o SpawnOptions) *Task {
 	if t.group == nil && parent != nil {
 		t.group = parent.group
 	}
-	base := h.ctx
-	if t.group != nil {
-		base = t.group.ctx
-	}
-	ctx, cancel := context.WithCancel(base)
-	t.ctx, t.cancel = context.WithValue(ctx, taskKey{}, t), cancel
+	// The task's context has no parent: the host's shutdown and the
+	// group's Cancel cancel their tasks one by one (a child context would
+	// cost every idle connection's task an entry in the host's map).
+	ctx, cancel := context.WithCancel(context.Background())
+	t.ctx, t.cancel = &taskContext{Context: ctx, t: t}, cancel
 	t.label = o.FuncName
 	t.g = h.sched.NewG(t)
 	t.thread, _ = h.L.NewThread()
@@ -289,10 +289,15 @@ func (h *Host) newTask(parent *Task, o SpawnOptions) *Task {
 		h.running.Add(1)
 	}
 	h.allTasks.Add(1)
-	h.state.Unlock()
 	if t.group != nil {
-		t.group.add(t)
+		t.group.members[t] = struct{}{}
 	}
+	// Published and cancelled under one lock: Shutdown and Group.Cancel
+	// cancel their context first, then every task they find.
+	if h.ctx.Err() != nil || t.group != nil && t.group.ctx.Err() != nil {
+		t.cancel()
+	}
+	h.state.Unlock()
 	return t
 }
 

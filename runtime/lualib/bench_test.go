@@ -228,6 +228,14 @@ func idleConnectionMemory(b *testing.B, conns int) float64 {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		b.Logf("stack in use %d KiB per conn, heap in use %d KiB per conn, goroutines %d", ms.StackInuse/uint64(conns)/1024, ms.HeapInuse/uint64(conns)/1024, runtime.NumGoroutine())
+		buf := make([]byte, 1<<20)
+		all := string(buf[:runtime.Stack(buf, true)])
+		for _, g := range strings.Split(all, "\n\n") {
+			if strings.Contains(g, "waitReadable") {
+				b.Logf("an idle task:\n%s", g)
+				break
+			}
+		}
 	}
 	if f := os.Getenv("IDLE_HEAP"); f != "" {
 		hf, _ := os.Create(f)

@@ -293,12 +293,29 @@ func (r *realStream) reset() error {
 // aLongTimeAgo is a deadline in the past: setting it wakes a blocked call.
 var aLongTimeAgo = time.Unix(1, 0)
 
+// CancelHooker is a context with a cheap way to be told of its
+// cancellation (a task's): the hook runs when it is cancelled, until
+// cleared; SetCancelHook reports false when it is cancelled already.
+type CancelHooker interface {
+	SetCancelHook(f func()) bool
+	ClearCancelHook()
+}
+
 // watch sets deadline (zero: none) with set and arranges for a cancelled
 // ctx to wake the blocked call by setting a deadline in the past. The
 // returned func undoes the arrangement, returns only once it can no
 // longer fire, and clears the deadline.
 func watch(ctx context.Context, deadline time.Time, set func(time.Time) error) func() {
 	set(deadline)
+	if h, ok := ctx.(CancelHooker); ok {
+		if !h.SetCancelHook(func() { set(aLongTimeAgo) }) {
+			set(aLongTimeAgo)
+		}
+		return func() {
+			h.ClearCancelHook()
+			set(time.Time{})
+		}
+	}
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		set(aLongTimeAgo)
