@@ -13,6 +13,7 @@ package lualib
 //	codec:decode(buf) -> msg, used | nil (need more) | nil, err
 //	f:send(msg) -> true | nil, err     f:recv() -> msg | nil, err, partial
 //	f:frames() -> iterator             f:close()     f.sock  f.codec
+//	f:peek(n)  f:unread(data)          (peek.go)
 
 import (
 	"bytes"
@@ -60,6 +61,8 @@ var framedMethods = map[string]lua.LGFunction{
 	"recv":   framedRecv,
 	"frames": framedFrames,
 	"close":  framedClose,
+	"peek":   framedPeek,
+	"unread": framedUnread,
 }
 
 // codec is a codec value: a Go codec (goc, made at max; make builds it
