@@ -18,7 +18,7 @@ import (
 
 // FS is every bundled script.
 //
-//go:embed *.lua part1/*.lua part2/*.lua part3/*.lua udp/*.lua part4/*.lua bench/*.lua
+//go:embed *.lua part1/*.lua part2/*.lua part3/*.lua udp/*.lua part4/*.lua protocols/*.lua bench/*.lua
 var FS embed.FS
 
 // ErrNotFound: neither a file nor a bundled script has that name.
