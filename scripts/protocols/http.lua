@@ -1,4 +1,4 @@
--- protocols/http.lua: an HTTP/1.1 client, written on netplay's sockets
+-- Module require("protocols.http"): an HTTP/1.1 client (chunked bodies, keep-alive, redirects)
 --
 --   local http = require("protocols.http")
 --   local res, err = http.get("http://127.0.0.1:8000/index.html")

@@ -1,4 +1,4 @@
--- protocols/kv.lua: a small key-value line protocol, server and client halves (the template for your own)
+-- Module require("protocols.kv"): a key-value line protocol, both halves; the template for your own
 --
 -- One command per line, one reply line for each:
 --

@@ -1,4 +1,4 @@
--- protocols/kv_client: send kv commands (from the command line or typed, one a line) and print the replies
+-- A kv client: commands from the command line, or typed one a line; prints the replies
 --
 --   netplay run protocols/kv_client 7000 SET greeting hello world
 --   OK

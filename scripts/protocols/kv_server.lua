@@ -1,4 +1,4 @@
--- protocols/kv_server: serve the kv line protocol (SET/GET/DEL/QUIT) to many clients at once
+-- A kv server: SET, GET, DEL and QUIT over lines, many clients at once
 --
 -- The protocol lives in kv.lua, next to this file (require("kv") finds
 -- it there, as lua finds modules in the current folder); this script only

@@ -1,4 +1,4 @@
--- protocols/kv_test: the kv protocol's specification, as tests (netplay test protocols/kv_test.lua)
+-- The kv protocol's specification as Lua tests: netplay test protocols/kv_test.lua
 --
 -- Each global test_* function is one test: it fails by raising. The
 -- table-driven test of kv.handle needs no socket; the others run a real

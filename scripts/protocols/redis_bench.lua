@@ -1,4 +1,4 @@
--- protocols/redis_bench: time N INCR commands one by one, then N in one pipeline
+-- Time N Redis INCR commands one by one, then in one pipeline
 --
 -- One by one, each command waits for its reply before the next goes out:
 -- N round trips. A pipeline sends all N in one write and then reads the N

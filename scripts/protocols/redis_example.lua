@@ -1,4 +1,4 @@
--- protocols/redis_example: talk to a real Redis server with protocols/resp.lua
+-- Talk to a real Redis server with protocols/resp.lua: every reply type, a pipeline
 --
 -- Start a server first (apt-get install redis-server; then redis-server,
 -- which listens on 127.0.0.1:6379), then:

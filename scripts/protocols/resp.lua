@@ -1,4 +1,4 @@
--- protocols/resp.lua: a Redis client (RESP2), and RESP as a frame codec
+-- Module require("protocols.resp"): a Redis client (RESP2), and RESP as a structured frame codec
 --
 --   local resp = require("protocols.resp")
 --   local r = assert(resp.connect("127.0.0.1:6379"))  -- opts: {timeout = s, max = bytes}

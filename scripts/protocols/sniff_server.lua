@@ -1,4 +1,4 @@
--- protocols/sniff_server: look at a connection's first bytes, then speak what the client speaks (RESP, HTTP or text lines)
+-- Peek at a connection's first bytes, then speak what the client speaks: RESP, HTTP or text lines
 --
 -- One port, several protocols: the server reads nothing until it has
 -- looked. sock:peek(n) shows the bytes that have arrived without taking

@@ -1,4 +1,4 @@
--- UDP: a client that waits for each reply with a timeout and retries with backoff
+-- A UDP client that waits for each reply with a timeout and retries with backoff
 --
 -- A datagram can be lost (or its reply can), and nothing tells the sender:
 -- there is no connection to break. So the client waits for the echo with a

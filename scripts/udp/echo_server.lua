@@ -1,4 +1,4 @@
--- UDP: an echo server; each datagram comes back whole, and some can be lost
+-- A UDP echo server: each datagram comes back whole, and some can be lost
 --
 -- UDP sends datagrams, not a stream: each sendto is one message that
 -- arrives whole, with its boundaries (one recvfrom returns exactly one
