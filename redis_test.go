@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -185,5 +186,41 @@ func TestRedisClientTimeout(t *testing.T) {
 	`, map[string]any{"ADDR": addr})
 	if want := "nil\ttimeout\nnil\tclosed\n"; r.Stdout != want {
 		t.Fatalf("got %q, want %q", r.Stdout, want)
+	}
+}
+
+// A pipeline whose commands and replies are both larger than the socket
+// buffers, against a server that writes each reply before it reads the
+// next command: replies must be read while commands still go out, or
+// both sides wait for ever.
+func TestRedisPipelineLargerThanTheBuffers(t *testing.T) {
+	addr := luatest.ServeTCP(t, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(testTimeout))
+		rd := bufio.NewReader(conn)
+		for { // each command is {"ECHO", value}: reply with value, unbuffered
+			var n, size int
+			if _, err := fmt.Fscanf(rd, "*%d\r\n$4\r\nECHO\r\n$%d\r\n", &n, &size); err != nil {
+				return
+			}
+			value := make([]byte, size+2)
+			if _, err := io.ReadFull(rd, value); err != nil {
+				return
+			}
+			if _, err := fmt.Fprintf(conn, "$%d\r\n%s", size, value); err != nil {
+				return
+			}
+		}
+	})
+	r := luatest.MustRun(t, `
+		local resp = require("protocols.resp")
+		local r = assert(resp.connect(ADDR, {timeout = 10}))
+		local cmds = {}
+		for i = 1, 200 do cmds[i] = {"ECHO", string.rep(string.char(65 + i % 26), 64 * 1024)} end
+		local replies = assert(r:pipeline(cmds))
+		for i = 1, 200 do assert(replies[i] == cmds[i][2], "reply " .. i) end
+		print(#replies, "replies of 64 KiB")
+	`, map[string]any{"ADDR": addr})
+	if r.Stdout != "200\treplies of 64 KiB\n" {
+		t.Fatalf("got %q", r.Stdout)
 	}
 }

@@ -263,6 +263,9 @@ function Client:pipeline(cmds)
       return nil, err
     end
     replies[i] = v
+    -- Replies already buffered are read without waiting, and a task that
+    -- never waits keeps the others from running: let them, now and then.
+    if i % 1000 == 0 then yield() end
   end
   local ok, err = sender:join()
   if not ok then return self:fail(err) end
