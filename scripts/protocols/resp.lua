@@ -249,7 +249,10 @@ end
 function Client:pipeline(cmds)
   if self.closed then return nil, "closed" end
   local parts = {}
-  for i, cmd in ipairs(cmds) do parts[i] = resp.encode(cmd) end
+  for i, cmd in ipairs(cmds) do
+    parts[i] = resp.encode(cmd)
+    if i % 1000 == 0 then yield() end -- a long pipeline: let the others run
+  end
   -- Sending runs in its own task, so that replies are read while a long
   -- pipeline is still going out: a server that stops reading while its
   -- replies pile up unread would otherwise wait for us as we wait for it.
@@ -264,7 +267,8 @@ function Client:pipeline(cmds)
     end
     replies[i] = v
     -- Replies already buffered are read without waiting, and a task that
-    -- never waits keeps the others from running: let them, now and then.
+    -- never waits keeps the others from running (tasks switch only where
+    -- one waits): let them, now and then.
     if i % 1000 == 0 then yield() end
   end
   local ok, err = sender:join()
