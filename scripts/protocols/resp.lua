@@ -173,12 +173,10 @@ end
 function resp.encode(cmd, n)
   n = n or #cmd
   if n == 0 then error("resp: empty command", 3) end
-  local parts = {("*%d\r\n"):format(n)}
+  local parts = {"*" .. n .. "\r\n"}
   for i = 1, n do
     local s = argument(cmd[i], i)
-    parts[#parts + 1] = ("$%d\r\n"):format(#s)
-    parts[#parts + 1] = s
-    parts[#parts + 1] = "\r\n"
+    parts[i + 1] = "$" .. #s .. "\r\n" .. s .. "\r\n"
   end
   return table.concat(parts)
 end
