@@ -97,6 +97,12 @@ func tryStartRedis(t *testing.T, bin string) (string, error) {
 	return fmt.Sprintf("127.0.0.1:%d", port), nil
 }
 
+// RESP itself, without a server: every type, every prefix, bad replies,
+// the codec over a stream split into single bytes.
+func TestRESPCodec(t *testing.T) {
+	luatest.RunFile(t, "testdata/protocols/resp_codec_test.lua", nil)
+}
+
 // Every RESP2 type, a pipeline of 1,000 commands, error replies, the
 // codec: protocols/resp.lua against a real Redis.
 func TestRedisClient(t *testing.T) {
