@@ -341,3 +341,28 @@ func TestHTTPClientAgainstPythonServer(t *testing.T) {
 		t.Fatalf("got:\n%s\nwant:\n%s", r.Stdout, want)
 	}
 }
+
+// A response that arrives one byte at a time reads the same.
+func TestHTTPClientResponseSplitIntoBytes(t *testing.T) {
+	response := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5;ext\r\nhello\r\n6\r\n world\r\n0\r\nX-T: done\r\n\r\n"
+	addr := luatest.ServeTCP(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(testTimeout))
+		rd := bufio.NewReader(c)
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil || line == "\r\n" {
+				break
+			}
+		}
+		for i := 0; i < len(response); i++ {
+			if _, err := c.Write([]byte{response[i]}); err != nil {
+				return
+			}
+		}
+	})
+	r := luatest.MustRun(t, showResponse+`show(http.get("http://" .. ADDR .. "/"))`, map[string]any{"ADDR": addr})
+	want := "200\tOK\tHTTP/1.1\ntransfer-encoding: chunked\nx-a: 1\ntrailer x-t: done\nbody \"hello world\"\n"
+	if r.Stdout != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", r.Stdout, want)
+	}
+}
