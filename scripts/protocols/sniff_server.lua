@@ -23,6 +23,8 @@ local resp = require("protocols.resp")
 local ADDR = socket.address(arg[1], "127.0.0.1:1234")
 local MAX_LINE = 8192
 
+local serve_plain -- defined below: sniff, then serve (serve_tls calls it too)
+
 -- serve_tls is where a TLS connection goes.
 local function serve_tls(sock, peer)
   -- TLS HOOK (the lead's TLS work): once sockets can start TLS, this is
@@ -90,7 +92,7 @@ local function serve_text(sock, peer)
 end
 
 -- serve_plain sniffs the first bytes and hands the socket to a protocol.
-local function serve_plain(sock, peer)
+function serve_plain(sock, peer)
   local first = sock:peek(1) -- waits for one byte, takes none
   if first == "" then sock:close() return end
   if first == "\22" then return serve_tls(sock, peer) end
