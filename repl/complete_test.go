@@ -35,7 +35,7 @@ func TestCompleteWord(t *testing.T) {
 		{"socket.", -1, "socket.", []string{"AF_INET", "AF_INET6", "AF_UNIX", "SOCK_DGRAM", "SOCK_STREAM", "address", "connect", "gethostname", "listen", "socket", "tcp", "udp"}, ""},
 		{"x = sock:recv", -1, "x = sock:", []string{"recv", "recv_exactly", "recv_until", "recvfrom"}, ""},
 		{"sock:se", -1, "sock:", []string{"send", "sendall", "sendto", "setblocking", "settimeout"}, ""},
-		{"framed:", -1, "framed:", []string{"close", "frames", "recv", "send"}, ""},
+		{"framed:", -1, "framed:", []string{"close", "frames", "peek", "recv", "send", "unread"}, ""},
 		{"spawn(print):j", -1, "spawn(print):", nil, ""},
 		{"config.server.po", -1, "config.server.", []string{"port", "ports"}, ""},
 		{"config.", -1, "config.", []string{"server"}, ""},
