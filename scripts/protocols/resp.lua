@@ -249,7 +249,7 @@ function Client:pipeline(cmds)
   local parts = {}
   for i, cmd in ipairs(cmds) do
     parts[i] = resp.encode(cmd)
-    if i % 1000 == 0 then yield() end -- a long pipeline: let the others run
+    if i % 256 == 0 then yield() end -- a long pipeline: let the others run
   end
   -- Sending runs in its own task, so that replies are read while a long
   -- pipeline is still going out: a server that stops reading while its
@@ -267,7 +267,7 @@ function Client:pipeline(cmds)
     -- Replies already buffered are read without waiting, and a task that
     -- never waits keeps the others from running (tasks switch only where
     -- one waits): let them, now and then.
-    if i % 1000 == 0 then yield() end
+    if i % 256 == 0 then yield() end
   end
   local ok, err = sender:join()
   if not ok then return self:fail(err) end

@@ -118,15 +118,15 @@ function test_pipeline_with_errors_and_nulls()
   r:close()
 end
 
-function test_pipeline_of_10000_sets()
+function test_pipeline_of_5000_sets()
   local r = connect()
   local cmds = {}
   local value = string.rep("v", 100)
-  for i = 1, 10000 do cmds[i] = {"SET", "k" .. i, value} end
+  for i = 1, 5000 do cmds[i] = {"SET", "k" .. i, value} end
   local replies = assert(r:pipeline(cmds))
-  eq(#replies, 10000); eq(replies[10000], "OK")
-  eq(r:call("DBSIZE"), 10000)
-  eq(r:call("GET", "k10000"), value)
+  eq(#replies, 5000); eq(replies[5000], "OK")
+  eq(r:call("DBSIZE"), 5000)
+  eq(r:call("GET", "k5000"), value)
   r:close()
 end
 
