@@ -19,6 +19,7 @@ import (
 	"netplay/repl"
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
+	"netplay/runtime/netio"
 	"netplay/scripts"
 )
 
@@ -52,8 +53,13 @@ usage:
   netplay FILE [ARGS...]           the same
   netplay -e CODE                  run a chunk of Lua
   netplay -i FILE [ARGS...]        run FILE, then a REPL over the same state
-  netplay --trace ...              also print every send and receive to stderr
+  netplay --trace[=hex|json] ...   also print every event on the wire to stderr
+  netplay --trace-file FILE ...    ... to FILE instead (--trace-time=rel: seconds since the start)
+  netplay --record FILE ...        save the session, every byte (JSON Lines; netplay replay, view)
+  netplay --view ...               watch the wire live in a browser (a page on 127.0.0.1)
   netplay --max-alloc BYTES ...    bound one allocation of a script (default 1 GiB)
+  netplay --max-buffered BYTES ... bound the input all sockets buffer (default 256 MiB)
+  netplay --shape SPEC ...         shape every socket's writes ('split=3,delay=0.01')
   netplay list                     the bundled scripts
   netplay help | version
 `
@@ -122,27 +128,60 @@ type invocation struct {
 	command string   // run, eval, help, version, list, repl, interactive (-i), subcommand
 	target  string   // the script (run), the code (eval) or the subcommand's name
 	args    []string // the script's arguments
-	trace   bool
+	trace   traceFlags
 
-	maxAlloc int // --max-alloc: host.Options.MaxAlloc, 0 for the default
+	maxAlloc    int              // --max-alloc: host.Options.MaxAlloc, 0 for the default
+	maxBuffered int64            // --max-buffered: host.Options.MaxBuffered, 0 for the default
+	shape       *netio.ShapeSpec // --shape: every socket of the run
+}
+
+// hostOptions are the options of the host a script or a session runs on,
+// printing to out and err.
+func (inv invocation) hostOptions(stdio Stdio, out, err io.Writer) host.Options {
+	return host.Options{
+		Stdin: stdio.In, Stdout: out, Stderr: err,
+		OpenScript: scripts.Open, OnListen: stdio.OnListen,
+		MaxAlloc: inv.maxAlloc, MaxBuffered: inv.maxBuffered,
+		Shape: inv.shape,
+	}
 }
 
 func parseArgs(args []string) (invocation, error) {
 	var inv invocation
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		switch flag := args[0]; flag {
-		case "--trace":
-			inv.trace = true
+		case "--trace", "--trace=text", "--trace=hex", "--trace=json", "--trace-time=rel", "--trace-time=wall", "--view":
+			inv.trace.set(flag)
 			args = args[1:]
-		case "--max-alloc":
+		case "--trace-file", "--record":
+			if len(args) < 2 {
+				return inv, fmt.Errorf("%s needs a file", flag)
+			}
+			inv.trace.setFile(flag, args[1])
+			args = args[2:]
+		case "--max-alloc", "--max-buffered":
 			n := 0
 			if len(args) > 1 {
 				n, _ = strconv.Atoi(args[1])
 			}
 			if n < 1 {
-				return inv, errors.New("--max-alloc needs a number of bytes")
+				return inv, fmt.Errorf("%s needs a number of bytes", flag)
 			}
-			inv.maxAlloc = n
+			if flag == "--max-alloc" {
+				inv.maxAlloc = n
+			} else {
+				inv.maxBuffered = int64(n)
+			}
+			args = args[2:]
+		case "--shape":
+			if len(args) < 2 {
+				return inv, errors.New("--shape needs a spec: --shape 'split=3,delay=0.01'")
+			}
+			spec, err := netio.ParseShape(args[1])
+			if err != nil {
+				return inv, fmt.Errorf("--shape: %v", err)
+			}
+			inv.shape = &spec
 			args = args[2:]
 		case "-e":
 			if len(args) < 2 {
@@ -216,22 +255,28 @@ func list(out io.Writer) int {
 // runScript runs a file, a bundled script or a chunk until every task it
 // started has finished.
 func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
-	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: stdio.Out, Stderr: stdio.Err, OpenScript: scripts.Open, OnListen: stdio.OnListen, MaxAlloc: inv.maxAlloc})
+	h, err := lualib.NewHost(inv.hostOptions(stdio, stdio.Out, stdio.Err))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
 	}
-	defer h.Close()
-	if inv.trace {
-		h.SetTrace(lualib.NewTracer(stdio.Err).Tap)
+	stop, err := inv.trace.start(h, stdio.Err)
+	if err != nil {
+		h.Close()
+		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+		return exitUsage
 	}
+	defer func() {
+		h.Close() // the trace sees the sockets close
+		stop()
+	}()
 	fn, chunkName, status := load(h, inv, stdio.Err)
 	if fn == nil {
 		return status
 	}
 	args := lualib.SetArg(h.L, chunkName, inv.args)
 	main := h.Spawn(fn, args, host.SpawnOptions{Name: "main", ErrorPrefix: "netplay"})
-	return wait(ctx, h, main)
+	return wait(ctx, h, main, stdio.Err)
 }
 
 // load compiles the script or chunk; on failure it reports and returns a
@@ -265,7 +310,7 @@ func load(h *host.Host, inv invocation, stderr io.Writer) (*lua.LFunction, strin
 // wait returns when every task has finished (0, or 1 if any failed), when
 // the main chunk fails (1, after stopping the rest) or when ctx is done
 // (130, after closing everything).
-func wait(ctx context.Context, h *host.Host, main *host.Task) int {
+func wait(ctx context.Context, h *host.Host, main *host.Task, stderr io.Writer) int {
 	allDone := make(chan struct{})
 	go func() {
 		h.Wait(context.Background())
@@ -277,9 +322,15 @@ func wait(ctx context.Context, h *host.Host, main *host.Task) int {
 		case <-mainDone:
 			mainDone = nil
 			if _, err := main.Result(); err != nil {
+				if main.Cancelled() {
+					fmt.Fprintln(stderr, "netplay: cancelled")
+				}
 				h.Shutdown(shutdownGrace)
 				return exitError
 			}
+		case code := <-h.Exits():
+			h.Shutdown(shutdownGrace)
+			return code
 		case <-allDone:
 			if h.Failed() {
 				return exitError
@@ -313,15 +364,21 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		history = repl.DefaultHistoryFile()
 	}
 	r := repl.New(repl.Config{In: stdio.In, Out: stdio.Out, Err: stdio.Err, Terminal: terminal, HistoryFile: history, Startup: startup})
-	h, err := lualib.NewHost(host.Options{Stdin: stdio.In, Stdout: r.Stdout(), Stderr: r.Stderr(), OpenScript: scripts.Open, OnListen: stdio.OnListen, MaxAlloc: inv.maxAlloc})
+	h, err := lualib.NewHost(inv.hostOptions(stdio, r.Stdout(), r.Stderr()))
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
 	}
-	defer h.Close()
-	if inv.trace {
-		lualib.SetTracing(h, true)
+	stopTrace, err := inv.trace.start(h, r.Stderr())
+	if err != nil {
+		h.Close()
+		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
+		return exitUsage
 	}
+	defer func() {
+		h.Close() // the trace sees the sockets close
+		stopTrace()
+	}()
 	ctx, stop := replContext(ctx, terminal)
 	defer stop()
 	return r.Run(ctx, h)

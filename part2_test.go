@@ -127,42 +127,43 @@ func TestPart2ClientAgainstGoPeers(t *testing.T) {
 	}
 	const utf8msg = "héllo wörld ✓ 你好"
 	cases := []struct {
-		name  string
-		write func(c net.Conn)
-		want  string
+		name   string
+		write  func(c net.Conn)
+		want   string
+		status int // 0 for a clean end of the stream, 1 otherwise
 	}{
 		{"byte by byte", func(c net.Conn) {
 			for _, b := range []byte(headerFrame("Welcome to the server!") + headerFrame("split")) {
 				c.Write([]byte{b})
 			}
-		}, frameLines("Welcome to the server!", "split") + "the server closed the connection\n"},
+		}, frameLines("Welcome to the server!", "split") + "the server closed the connection\n", exitOK},
 		{"fifty frames in one write", func(c net.Conn) {
 			c.Write([]byte(fifty.String()))
-		}, frameLines(many...) + "the server closed the connection\n"},
+		}, frameLines(many...) + "the server closed the connection\n", exitOK},
 		{"multi-byte UTF-8 counts bytes", func(c net.Conn) {
 			c.Write([]byte(headerFrame(utf8msg) + headerFrame("next")))
-		}, frameLines(utf8msg, "next") + "the server closed the connection\n"},
+		}, frameLines(utf8msg, "next") + "the server closed the connection\n", exitOK},
 		{"empty message", func(c net.Conn) {
 			c.Write([]byte(headerFrame("") + headerFrame("after empty")))
-		}, frameLines("", "after empty") + "the server closed the connection\n"},
+		}, frameLines("", "after empty") + "the server closed the connection\n", exitOK},
 		{"closes mid-frame", func(c net.Conn) {
 			c.Write([]byte(headerFrame("whole") + headerFrame("Welcome to the server!")[:17]))
-		}, frameLines("whole") + "the server closed the connection in the middle of a message (17 bytes of it arrived)\n"},
+		}, frameLines("whole") + "the server closed the connection in the middle of a message (17 bytes of it arrived)\n", exitError},
 		{"closes mid-header", func(c net.Conn) {
 			c.Write([]byte("22  "))
-		}, "the server closed the connection in the middle of a message (4 bytes of it arrived)\n"},
+		}, "the server closed the connection in the middle of a message (4 bytes of it arrived)\n", exitError},
 		{"bad header", func(c net.Conn) {
 			c.Write([]byte(headerFrame("ok") + "abc       hello"))
-		}, frameLines("ok") + "error: bad header: non-digit byte 'a' at offset 0\n"},
+		}, frameLines("ok") + "error: bad header: non-digit byte 'a' at offset 0\n", exitError},
 		{"header over the maximum", func(c net.Conn) {
 			c.Write([]byte("9999999999"))
-		}, "error: frame too large\n"},
+		}, "error: frame too large\n", exitError},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			addr := luatest.ServeTCP(t, c.write)
 			r := runCLI(t, "run", "part2/header_client", addr.String())
-			if r.status != exitOK || r.stdout != c.want || r.stderr != "" {
+			if r.status != c.status || r.stdout != c.want || r.stderr != "" {
 				t.Fatalf("status %d stderr %q\nstdout:\n%s\nwant:\n%s", r.status, r.stderr, r.stdout, c.want)
 			}
 		})

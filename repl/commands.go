@@ -3,7 +3,7 @@ package repl
 // The REPL's commands: lines that start with ":".
 //
 //	:help [tutorial]   :load FILE [ARGS...]   :tasks   :kill N
-//	:trace on|off      :quit
+//	:trace on|off|hex|json|CONN      :quit
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/yuin/gopher-lua/parse"
 
 	"netplay/runtime/lualib"
+	"netplay/runtime/netio"
 )
 
 // helpText is what :help prints.
@@ -54,6 +55,8 @@ func (r *REPL) command(ctx context.Context, line string) (status int, leave bool
 		r.kill(args)
 	case "trace":
 		r.trace(args)
+	case "view":
+		r.view(args)
 	case "quit", "q", "exit":
 		return exitOK, true
 	default:
@@ -118,13 +121,30 @@ func (r *REPL) kill(args []string) {
 	}
 }
 
-// trace implements :trace on|off.
+// trace implements :trace on|off|hex|json|CONN: the wire trace on stderr,
+// for every socket or for the connection the trace calls CONN (c3).
 func (r *REPL) trace(args []string) {
-	if len(args) != 1 || args[0] != "on" && args[0] != "off" {
-		fmt.Fprintln(r.stderr, "usage: :trace on|off")
+	if len(args) != 1 {
+		fmt.Fprintln(r.stderr, "usage: :trace on|off|hex|json|CONN   (CONN: a connection's name in the trace, c3)")
 		return
 	}
-	lualib.SetTracing(r.h, args[0] == "on")
+	switch a := args[0]; a {
+	case "on":
+		lualib.SetTracing(r.h, "text", r.stderr, false, nil)
+	case "off":
+		lualib.SetTracing(r.h, "", nil, false, nil)
+	case "hex", "json":
+		lualib.SetTracing(r.h, lualib.TraceFormat(a), r.stderr, false, nil)
+	default:
+		s := r.h.Trace().Socket(a)
+		if s == nil {
+			fmt.Fprintf(r.stderr, "no connection %s in the trace (names appear once a socket is traced: :trace on)\n", a)
+			return
+		}
+		lualib.SetTracing(r.h, "text", r.stderr, false, func(x *netio.Socket) bool { return x == s })
+		fmt.Fprintf(r.stdout, "trace %s\n", a)
+		return
+	}
 	fmt.Fprintf(r.stdout, "trace %s\n", args[0])
 }
 

@@ -26,6 +26,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/host"
+	"netplay/runtime/traceview"
 )
 
 // Exit statuses of a session (the CLI's).
@@ -79,9 +80,10 @@ type REPL struct {
 	stdout, stderr io.Writer
 	h              *host.Host
 	input          lineReader
-	body           *lua.LFunction // entryBody, the foreground task's function
-	exits          chan int       // os.exit(n) was called
-	entries        []*host.Task   // finished entries that left sockets open
+	body           *lua.LFunction  // entryBody, the foreground task's function
+	exits          chan int        // os.exit(n) was called
+	entries        []*host.Task    // finished entries that left sockets open
+	live           *traceview.Live // :view's page, while it is open
 }
 
 // New returns a session for cfg. Give the host it will run over the
@@ -127,6 +129,7 @@ func (r *REPL) Run(ctx context.Context, h *host.Host) int {
 	stopInput()
 	r.input.close()
 	h.Shutdown(shutdownGrace)
+	r.closeView()
 	return status
 }
 

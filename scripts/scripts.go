@@ -18,7 +18,7 @@ import (
 
 // FS is every bundled script.
 //
-//go:embed *.lua part1/*.lua part2/*.lua part3/*.lua udp/*.lua part4/*.lua protocols/*.lua bench/*.lua
+//go:embed *.lua part1/*.lua part2/*.lua part3/*.lua part4/*.lua udp/*.lua tls/*.lua protocols/*.lua bench/*.lua
 var FS embed.FS
 
 // ErrNotFound: neither a file nor a bundled script has that name.
@@ -97,6 +97,7 @@ var groupTitles = []struct{ dir, title string }{
 	{"part3", "Part III: objects, as JSON in header frames"},
 	{"part4", "Part IV: a chat room; tasks, queues and the keyboard at once"},
 	{"udp", "UDP: datagrams keep their boundaries and can be lost"},
+	{"tls", "TLS: the same bytes, encrypted (Go's crypto/tls)"},
 	{"protocols", "Protocols: real ones (Redis, HTTP) and your own (kv)"},
 	{"bench", "Benchmarks: servers to load-test with netplay bench"},
 }

@@ -27,6 +27,7 @@ import (
 
 	"netplay/runtime/netio"
 	"netplay/runtime/sched"
+	"netplay/runtime/tracer"
 )
 
 // Module is a Lua module the host preloads and exposes as a global.
@@ -63,15 +64,25 @@ type Options struct {
 	// ...): past it the operation raises "<name>: result too large" instead
 	// of the process running out of memory. 0: 1 GiB.
 	MaxAlloc int
+	// Shape, when set, shapes every socket of the run (--shape SPEC).
+	Shape *netio.ShapeSpec
+	// MaxBuffered bounds the bytes all sockets hold in their read buffers
+	// (default 256 MiB): past it the connection asking for more gets
+	// nil, "memory budget exceeded" and the others go on.
+	MaxBuffered int64
 }
+
+// DefaultMaxBuffered is the budget for buffered input when none is set.
+const DefaultMaxBuffered = 256 << 20
 
 // Host owns the Lua state, the interpreter, the tasks and the open
 // resources (sockets) of one running program.
 type Host struct {
-	L     *lua.LState
-	opts  Options
-	sched *sched.Sched
-	stdin *Stdin
+	L      *lua.LState
+	opts   Options
+	sched  *sched.Sched
+	stdin  *Stdin
+	budget *netio.Budget
 
 	// current is the task holding the interpreter; only read or written by
 	// the holder.
@@ -86,14 +97,19 @@ type Host struct {
 	tasks     map[int]*Task
 	nextID    int
 	resources map[*Resource]struct{}
-	failed    bool // some task ended with an uncaught error
-	shut      bool // Shutdown began: new resources close at once
-	running   sync.WaitGroup
+	failed    bool           // some task ended with an uncaught error
+	shut      bool           // Shutdown began: new resources close at once
+	running   sync.WaitGroup // tasks that keep a run alive
+	allTasks  sync.WaitGroup // every task, daemons included (Shutdown waits for these)
 
-	trace    atomic.Pointer[netio.Tap]
-	busy     atomic.Pointer[Task] // a task that keeps the interpreter too long
-	watchdog chan struct{}        // closed to stop the busy-task watchdog
-	stopOnce sync.Once
+	exits      chan int // os.exit(n) was called
+	trace      *tracer.Hub
+	tap        atomic.Pointer[netio.Tap] // the trace's tap while it has sinks
+	traceMu    sync.Mutex
+	traceSinks map[string]func()    // SetTraceSink's, by name
+	busy       atomic.Pointer[Task] // a task that keeps the interpreter too long
+	watchdog   chan struct{}        // closed to stop the busy-task watchdog
+	stopOnce   sync.Once
 }
 
 // hostKey is the registry key under which the *Host is stored in its state.
@@ -116,6 +132,9 @@ func New(opts Options) *Host {
 	if opts.BusyWarning == 0 {
 		opts.BusyWarning = time.Second
 	}
+	if opts.MaxBuffered <= 0 {
+		opts.MaxBuffered = DefaultMaxBuffered
+	}
 	if opts.Network == nil {
 		opts.Network = netio.Real
 		if _, virtual := opts.Clock.(*sched.VirtualClock); virtual {
@@ -130,9 +149,13 @@ func New(opts Options) *Host {
 		tasks:     make(map[int]*Task),
 		resources: make(map[*Resource]struct{}),
 		watchdog:  make(chan struct{}),
+		exits:     make(chan int, 1),
 		stdin:     NewStdin(opts.Stdin),
+		trace:     nil,
+		budget:    netio.NewBudget(opts.MaxBuffered),
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.trace = tracer.NewHub(opts.Clock.Now, taskInfo)
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
@@ -189,6 +212,21 @@ func (h *Host) Virtual() bool {
 	_, ok := h.opts.Clock.(*sched.VirtualClock)
 	return ok
 }
+
+// RequestExit asks whoever runs the host (the CLI) to end the run with
+// status code, closing every socket: os.exit(code). The first request wins.
+func (h *Host) RequestExit(code int) {
+	select {
+	case h.exits <- code:
+	default:
+	}
+}
+
+// Exits delivers the status of an os.exit call.
+func (h *Host) Exits() <-chan int { return h.exits }
+
+// Budget is the budget every socket's read buffer counts against.
+func (h *Host) Budget() *netio.Budget { return h.budget }
 
 // Net is the network the host's sockets live on.
 func (h *Host) Net() netio.Network { return h.opts.Network }
@@ -316,7 +354,18 @@ func (h *Host) Shutdown(grace time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := h.Wait(ctx); err != nil {
+	all := make(chan struct{})
+	go func() {
+		h.allTasks.Wait()
+		close(all)
+	}()
+	var err error
+	select {
+	case <-all:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
 		var names []string
 		for _, t := range h.Tasks() {
 			names = append(names, t.String())
@@ -340,29 +389,4 @@ func (h *Host) ListenEvent(a net.Addr) {
 	if h.opts.OnListen != nil {
 		h.opts.OnListen(a)
 	}
-}
-
-// SetTrace installs tap on every open socket and on those opened later;
-// nil removes it.
-func (h *Host) SetTrace(tap netio.Tap) {
-	if tap == nil {
-		h.trace.Store(nil)
-	} else {
-		h.trace.Store(&tap)
-	}
-	h.state.Lock()
-	defer h.state.Unlock()
-	for r := range h.resources {
-		if s, ok := r.c.(*netio.Socket); ok {
-			s.SetTap(tap)
-		}
-	}
-}
-
-// Trace is the tap new sockets get, or nil.
-func (h *Host) Trace() netio.Tap {
-	if p := h.trace.Load(); p != nil {
-		return *p
-	}
-	return nil
 }

@@ -25,6 +25,7 @@ type Task struct {
 	done   chan struct{}
 	quiet  bool
 	borrow bool
+	daemon bool
 	prefix string
 	parent *Task
 	group  *Group
@@ -68,6 +69,9 @@ type SpawnOptions struct {
 	// REPL entry using a connection an earlier entry opened: Ctrl-C must
 	// not close it).
 	Borrow bool
+	// Daemon: the task works for the host (a shaped socket's delivery) and
+	// does not keep a run alive; Wait does not wait for it, Shutdown stops it.
+	Daemon bool
 }
 
 // ID is the task's number, unique within its host.
@@ -247,7 +251,7 @@ func TaskFrom(ctx context.Context) *Task {
 // newTask makes a task, complete, and then publishes it in the host's
 // table, so :tasks and :kill never see a task half made.
 func (h *Host) newTask(parent *Task, o SpawnOptions) *Task {
-	t := &Task{host: h, done: make(chan struct{}), quiet: o.Quiet, borrow: o.Borrow, parent: parent, name: o.Name, prefix: o.ErrorPrefix}
+	t := &Task{host: h, done: make(chan struct{}), quiet: o.Quiet, borrow: o.Borrow, daemon: o.Daemon, parent: parent, name: o.Name, prefix: o.ErrorPrefix}
 	if t.name == "" {
 		t.name = "task"
 	}
@@ -272,7 +276,10 @@ func (h *Host) newTask(parent *Task, o SpawnOptions) *Task {
 		t.prefix = fmt.Sprintf("task %d", t.id)
 	}
 	h.tasks[t.id] = t
-	h.running.Add(1)
+	if !t.daemon {
+		h.running.Add(1)
+	}
+	h.allTasks.Add(1)
 	h.state.Unlock()
 	if t.group != nil {
 		t.group.add(t)
@@ -313,7 +320,10 @@ func (h *Host) SpawnFrom(L *lua.LState, fn *lua.LFunction, args []lua.LValue, o 
 // run is the task's goroutine.
 func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 	h := t.host
-	defer h.running.Done()
+	defer h.allTasks.Done()
+	if !t.daemon {
+		defer h.running.Done()
+	}
 	if eager {
 		t.g.WaitTurn()
 	} else {

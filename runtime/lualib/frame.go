@@ -26,6 +26,7 @@ import (
 	"netplay/runtime/framing"
 	"netplay/runtime/host"
 	"netplay/runtime/netio"
+	"netplay/runtime/wiretrace"
 )
 
 // CodecTypeName and FramedTypeName name the frame module's metatables.
@@ -317,6 +318,11 @@ func frameWrap(L *lua.LState) int {
 		max = c.max
 	}
 	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
+	defer func() {
+		if f.goc != nil {
+			s.SetFramer(c.name, codecFramer{f.goc})
+		}
+	}()
 	switch {
 	case c.goc == nil: // a Lua codec
 	case max == c.max:
@@ -330,6 +336,13 @@ func frameWrap(L *lua.LState) int {
 	}
 	L.Push(newUserData(L, f, FramedTypeName))
 	return 1
+}
+
+// codecFramer shows the trace where a Go codec's frames begin and end.
+type codecFramer struct{ c framing.Codec }
+
+func (cf codecFramer) FrameSize(buf []byte) (header, body, trailer int, ok bool) {
+	return framing.FrameSize(cf.c, buf)
 }
 
 // Resource is the framed socket's socket's: spawn(fn, f) hands the
@@ -363,7 +376,7 @@ func framedSend(L *lua.LState) int {
 		return pushIOError(L, netio.ErrClosed, nil)
 	}
 	if f.sock.Tracing() {
-		f.sock.ObserveFrame(netio.FrameSend, f.codec.name, []byte(msg))
+		f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Out: true, Data: []byte(msg), Codec: f.codec.name, Used: len(out), Ctx: host.Of(L).Current().Context()})
 	}
 	if f.sock.Defer(out) {
 		// The peer has pipelined more requests: the reply goes out with the
@@ -389,43 +402,42 @@ func (f *framed) flush(L *lua.LState) { f.sock.Flush(newWaiter(L)) }
 func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byte, err error) {
 	receiving(L, f.sock)
 	if f.goc == nil {
+		var used int
 		var raw []byte
-		msg, raw, partial, err = f.recvLua(L, w)
+		msg, used, raw, partial, err = f.recvLua(L, w)
 		if err == nil && f.sock.Tracing() {
-			f.sock.ObserveFrame(netio.FrameRecv, f.codec.name, frameBytes(msg, raw))
+			f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Data: frameBytes(msg, raw), Codec: f.codec.name, Used: used, Ctx: w.Context()})
 		}
 		return msg, partial, err
 	}
-	m, partial, err := f.sock.RecvFrame(w, f.goc.Decode)
+	m, partial, err := f.sock.RecvFrame(w, f.goc.Decode) // it reports the frame to the trace
 	if err != nil {
 		return nil, partial, err
-	}
-	if f.sock.Tracing() {
-		f.sock.ObserveFrame(netio.FrameRecv, f.codec.name, m)
 	}
 	return lua.LString(m), nil, nil
 }
 
 // recvLua runs a Lua decoder over the socket's buffer, reading more (and
-// waiting) until it finds a frame; raw is the frame's bytes.
-func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg lua.LValue, raw, partial []byte, err error) {
+// waiting) until it finds a frame: any Lua value but nil, the bytes it
+// used, and those bytes (raw).
+func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg lua.LValue, used int, raw, partial []byte, err error) {
 	for {
 		used, m, buf, eof, ok, derr := f.decodeBuffered(L)
 		switch {
 		case !ok: // another task is reading this socket: wait for it
 		case derr != nil:
-			return nil, nil, buf, derr
+			return nil, 0, nil, buf, derr
 		case used > 0:
-			return m, buf[:used], nil, nil
+			return m, used, buf[:used], nil, nil
 		case eof:
-			return nil, nil, buf, netio.ErrClosed
+			return nil, 0, nil, buf, netio.ErrClosed
 		}
 		err = f.sock.ReadMore(w, f.max+luaCodecSlack)
 		if err != nil && !errors.Is(err, netio.ErrClosed) {
-			return nil, nil, buf, err // the bytes stay buffered; buf is a copy
+			return nil, 0, nil, buf, err // the bytes stay buffered; buf is a copy
 		}
 		if err != nil && f.sock.Closed() {
-			return nil, nil, buf, err
+			return nil, 0, nil, buf, err
 		}
 		// At the end of the stream decode what is left once more, then report.
 	}
@@ -502,11 +514,7 @@ func (f *framed) next(L *lua.LState) int {
 
 // framedClose implements f:close(): closes the socket.
 func framedClose(L *lua.LState) int {
-	f := checkFramed(L, 1)
-	if f.sock.Pending() && !f.sock.Closed() {
-		f.sock.Flush(newWaiter(L))
-	}
-	f.sock.res.Close()
+	closeSock(L, checkFramed(L, 1).sock)
 	return 0
 }
 

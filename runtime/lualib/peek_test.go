@@ -34,7 +34,7 @@ func TestTraceShowsStructuredFrameBytes(t *testing.T) {
 		assert(f:recv().line == "b=2")
 		trace(false)
 	`, nil)
-	for _, want := range []string{`frame recv kv 4 "a=1\n"`, `frame recv kv 4 "b=2\n"`} {
+	for _, want := range []string{`<- frame 1 complete (4 bytes) "a=1\n"`, `<- frame 2 complete (4 bytes) "b=2\n"`} {
 		if !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(r.Stderr) {
 			t.Errorf("trace lacks %s:\n%s", want, r.Stderr)
 		}

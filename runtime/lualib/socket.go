@@ -21,12 +21,12 @@ import (
 	"net"
 	"os"
 	"strings"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/host"
 	"netplay/runtime/netio"
+	"netplay/runtime/wiretrace"
 )
 
 // SocketTypeName names the socket userdata's metatable.
@@ -43,26 +43,31 @@ var socketFuncs = map[string]lua.LGFunction{
 }
 
 var socketMethods = map[string]lua.LGFunction{
-	"bind":         sockBind,
-	"listen":       sockListen,
-	"accept":       sockAccept,
-	"connect":      sockConnect,
-	"send":         sockSend,
-	"sendall":      sockSendall,
-	"recv":         sockRecv,
-	"recv_exactly": sockRecvExactly,
-	"recv_until":   sockRecvUntil,
-	"peek":         sockPeek,
-	"unread":       sockUnread,
-	"sendto":       sockSendto,
-	"recvfrom":     sockRecvfrom,
-	"settimeout":   sockSettimeout,
-	"gettimeout":   sockGettimeout,
-	"setblocking":  sockSetblocking,
-	"shutdown":     sockShutdown,
-	"close":        sockClose,
-	"getsockname":  sockGetsockname,
-	"getpeername":  sockGetpeername,
+	"bind":            sockBind,
+	"listen":          sockListen,
+	"accept":          sockAccept,
+	"connect":         sockConnect,
+	"send":            sockSend,
+	"sendall":         sockSendall,
+	"recv":            sockRecv,
+	"recv_exactly":    sockRecvExactly,
+	"recv_until":      sockRecvUntil,
+	"peek":            sockPeek,
+	"unread":          sockUnread,
+	"sendto":          sockSendto,
+	"recvfrom":        sockRecvfrom,
+	"settimeout":      sockSettimeout,
+	"gettimeout":      sockGettimeout,
+	"setblocking":     sockSetblocking,
+	"shutdown":        sockShutdown,
+	"close":           sockClose,
+	"getsockname":     sockGetsockname,
+	"getpeername":     sockGetpeername,
+	"shape":           sockShape,
+	"shaped":          sockShaped,
+	"starttls":        sockStarttls,
+	"tlsinfo":         sockTlsinfo,
+	"certificate_pem": sockCertificatePem,
 }
 
 // OpenSocket is the loader of the socket module.
@@ -97,11 +102,14 @@ func pushSocket(L *lua.LState, s *netio.Socket) *lua.LUserData {
 // pushOwnedSocket wraps s, already registered as res, as a Lua socket; it
 // is closed when no Lua value refers to it any more.
 func pushOwnedSocket(L *lua.LState, s *netio.Socket, res *host.Resource) *lua.LUserData {
-	if t := host.Of(L).Trace(); t != nil {
+	h := host.Of(L)
+	s.SetBudget(h.Budget())
+	if t := h.Tap(); t != nil {
 		s.SetTap(t)
 	}
 	ud := newUserData(L, &sock{Socket: s, res: res}, SocketTypeName)
 	res.CloseWhenUnreachable(ud)
+	shapeForRun(L, s)
 	L.Push(ud)
 	return ud
 }
@@ -153,33 +161,65 @@ func socketUDP(L *lua.LState) int {
 	return 1
 }
 
-// socketListen implements socket.listen(addr[, backlog]) -> server | nil, err.
+// socketListen implements socket.listen(addr[, backlog | {tls = ...}]) ->
+// server | nil, err.
 func socketListen(L *lua.LState) int {
-	addr, _ := checkAddr(L, 1)
+	addr, next := checkAddr(L, 1)
 	h := host.Of(L)
 	s, err := netio.Listen(h.Net(), addr)
 	if err != nil {
 		return pushIOError(L, err, nil)
 	}
+	if err := listenTLS(L, next, s); err != nil {
+		s.Close()
+		return pushIOError(L, err, nil)
+	}
 	pushSocket(L, s)
-	h.ListenEvent(s.LocalAddr())
+	listening(L, s)
 	return 1
 }
 
-// socketConnect implements socket.connect(addr[, timeout]) -> sock | nil, err.
+// listening reports a socket that started listening: to Options.OnListen,
+// and on stderr when it listens on every interface (a wildcard address,
+// as Python's "" is), since that reaches beyond this machine.
+func listening(L *lua.LState, s *netio.Socket) {
+	h := host.Of(L)
+	if t := h.Current(); t != nil {
+		s.Emit(netio.Event{Kind: wiretrace.Listen, Ctx: t.Context()})
+	} else {
+		s.Emit(netio.Event{Kind: wiretrace.Listen})
+	}
+	a := s.LocalAddr()
+	if ta, ok := a.(*net.TCPAddr); ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
+		fmt.Fprintf(h.Stderr(), "listening on all interfaces: %s\n", ta)
+	}
+	h.ListenEvent(a)
+}
+
+// socketConnect implements socket.connect(addr[, timeout | {tls = ...,
+// timeout = S}]) -> sock | nil, err. With tls, the handshake runs before it
+// returns, and a failed one says why ("tls: unknown certificate authority").
 func socketConnect(L *lua.LState) int {
 	addr, next := checkAddr(L, 1)
-	var timeout time.Duration
-	if L.Get(next) != lua.LNil {
-		timeout = seconds(checkSeconds(L, next))
-	}
+	secs, tls := connectOptions(L, next)
+	timeout := seconds(secs)
 	h := host.Of(L)
 	w := newWaiter(L)
-	s, err := netio.Dial(w, h.Net(), addr, timeout)
+	var s *netio.Socket
+	var err error
+	if tls != nil {
+		s, err = netio.DialTLS(w, h.Net(), addr, timeout, *tls)
+	} else {
+		s, err = netio.Dial(w, h.Net(), addr, timeout)
+	}
 	if err != nil {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, s)
+	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
+	if tls != nil {
+		s.Emit(netio.Event{Kind: wiretrace.TLS, Ctx: w.Context()}) // the handshake ran before the trace saw the socket
+	}
 	return 1
 }
 
@@ -248,7 +288,7 @@ func sockListen(L *lua.LState) int {
 	if err := s.Listen(); err != nil {
 		return pushIOError(L, err, nil)
 	}
-	host.Of(L).ListenEvent(s.LocalAddr())
+	listening(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -263,6 +303,7 @@ func sockAccept(L *lua.LState) int {
 		return netFailure(L, w, err, nil)
 	}
 	pushSocket(L, c)
+	c.Emit(netio.Event{Kind: wiretrace.Accept, Via: s.Socket, Ctx: w.Context()})
 	L.Push(lua.LString(addrString(c.RemoteAddr())))
 	return 2
 }
@@ -275,6 +316,8 @@ func sockConnect(L *lua.LState) int {
 	if err := s.Connect(w, addr); err != nil {
 		return netFailure(L, w, err, nil)
 	}
+	s.Emit(netio.Event{Kind: wiretrace.Connect, Ctx: w.Context()})
+	shapeForRun(L, s.Socket)
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -452,11 +495,23 @@ func sockShutdown(L *lua.LState) int {
 // (waiting if it must); closing twice is harmless.
 func sockClose(L *lua.LState) int {
 	s := checkSocket(L, 1)
-	if s.Pending() && !s.Closed() {
+	closeSock(L, s)
+	return 0
+}
+
+// closeSock closes s for the running task: output held back first
+// (waiting if it must), then the socket, named in the trace as the task's.
+func closeSock(L *lua.LState, s *sock) {
+	if s.Closed() {
+		return
+	}
+	if s.Pending() {
 		s.Flush(newWaiter(L))
 	}
+	if t := host.Of(L).Current(); t != nil {
+		s.CloseFrom(t.Context())
+	}
 	s.res.Close()
-	return 0
 }
 
 // sockGetsockname implements s:getsockname() -> "host:port" | nil, "closed".
@@ -503,9 +558,9 @@ func SocketString(s *netio.Socket) string {
 	case s.Closed():
 		return "<" + kind + " closed>"
 	case s.RemoteAddr() != nil:
-		return fmt.Sprintf("<%s %s -> %s>", kind, addrString(s.LocalAddr()), addrString(s.RemoteAddr()))
+		return fmt.Sprintf("<%s%s %s -> %s>", kind, tlsString(s), addrString(s.LocalAddr()), addrString(s.RemoteAddr()))
 	case s.IsListening():
-		return fmt.Sprintf("<%s listening %s>", kind, addrString(s.LocalAddr()))
+		return fmt.Sprintf("<%s%s listening %s>", kind, tlsString(s), addrString(s.LocalAddr()))
 	case s.LocalAddr() != nil:
 		return fmt.Sprintf("<%s bound %s>", kind, addrString(s.LocalAddr()))
 	}

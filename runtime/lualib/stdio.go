@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -111,6 +112,7 @@ func OpenStdio(L *lua.LState) int {
 	ioMod.RawSetString("popen", L.NewFunction(ioPopen))
 	if osMod, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		osMod.RawSetString("execute", L.NewFunction(osExecute))
+		osMod.RawSetString("exit", L.NewFunction(osExit))
 	}
 	return 0
 }
@@ -294,6 +296,26 @@ func exitStatus(err error) int {
 		return ee.ExitCode()
 	}
 	return 1
+}
+
+// osExit implements os.exit([code]): the run ends with code (true: 0,
+// false: 1; default 0), every socket closed and every task stopped, as
+// after the main chunk; the calling task waits for that. (The process
+// exiting at once would skip the shutdown.)
+func osExit(L *lua.LState) int {
+	code := 0
+	switch v := L.Get(1).(type) {
+	case lua.LBool:
+		if !v {
+			code = 1
+		}
+	case lua.LNumber:
+		code = int(v)
+	}
+	h := host.Of(L)
+	h.RequestExit(code)
+	h.Park(L, "exit", h.Parker(), time.Time{})
+	return 0
 }
 
 // osExecute implements os.execute([cmd]) -> status: the command runs with

@@ -72,16 +72,28 @@ type Result struct {
 }
 
 // NewHost returns a host with every module, output captured in the
-// buffers, shut down at the end of the test.
+// buffers, shut down at the end of the test. Its busy-task warning is off:
+// a spec's own work (compiling a big chunk under -race) may keep the
+// interpreter a second; NewHostWith sets it.
 func NewHost(t testing.TB, stdout, stderr *Buffer) *host.Host {
 	t.Helper()
 	return newHost(t, stdout, stderr, host.Options{})
 }
 
-// newHost is NewHost with opts (their Stdout and Stderr replaced).
+// NewHostWith is NewHost with opts (their Stdout and Stderr replaced).
+func NewHostWith(t testing.TB, stdout, stderr *Buffer, opts host.Options) *host.Host {
+	t.Helper()
+	return newHost(t, stdout, stderr, opts)
+}
+
+// newHost is NewHost with opts (their Stdout and Stderr replaced; the
+// busy-task warning off unless opts set it).
 func newHost(t testing.TB, stdout, stderr *Buffer, opts host.Options) *host.Host {
 	t.Helper()
 	opts.Stdout, opts.Stderr = stdout, stderr
+	if opts.BusyWarning == 0 {
+		opts.BusyWarning = -1
+	}
 	h, err := lualib.NewHost(opts)
 	if err != nil {
 		t.Fatal(err)

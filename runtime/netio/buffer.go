@@ -1,6 +1,48 @@
 package netio
 
-import "sync"
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrBudget: the host's budget for buffered input is spent; the connection
+// asking for more gets it, the others go on.
+var ErrBudget = errors.New("memory budget exceeded")
+
+// Budget bounds the bytes all of a host's sockets hold in their read
+// buffers (--max-buffered): 1,000 peers each sending most of a large frame
+// must not take the process's memory.
+type Budget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewBudget returns a budget of max bytes.
+func NewBudget(max int64) *Budget { return &Budget{max: max} }
+
+// Used is how many bytes the buffers hold now.
+func (b *Budget) Used() int64 { return b.used.Load() }
+
+// reserve takes n bytes from the budget, or reports that they are not
+// there.
+func (b *Budget) reserve(n int) bool {
+	if b == nil {
+		return true
+	}
+	if b.used.Add(int64(n)) > b.max {
+		b.used.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// give returns n bytes to the budget.
+func (b *Budget) give(n int) {
+	if b != nil {
+		b.used.Add(-int64(n))
+	}
+}
 
 // readBuffer holds the bytes read from a connection and not yet handed to
 // the script. Every receive method of a socket reads through it, so mixing
@@ -11,9 +53,10 @@ import "sync"
 // maxReadSize), and a drained buffer goes back to the pool, so an idle
 // connection holds no buffer at all.
 type readBuffer struct {
-	buf  []byte
-	r, w int
-	size int // the next read's size
+	buf    []byte
+	r, w   int
+	size   int     // the next read's size
+	budget *Budget // nil: none
 }
 
 const (
@@ -69,9 +112,28 @@ func (b *readBuffer) Consume(n int) {
 // release gives the storage back to its pool.
 func (b *readBuffer) release() {
 	if b.buf != nil {
+		b.budget.give(cap(b.buf))
 		putStorage(b.buf)
 	}
 	b.buf, b.r, b.w = nil, 0, 0
+}
+
+// replaceStorage moves the buffered bytes to storage for n bytes, from
+// the pool, charging the budget the difference (ErrBudget when it is
+// spent; the buffer is then unchanged).
+func (b *readBuffer) replaceStorage(n, front int) error {
+	size := sizeFor(n)
+	if !b.budget.reserve(size - cap(b.buf)) {
+		return ErrBudget
+	}
+	nb := getStorage(size)[:size]
+	copy(nb[front:], b.Bytes())
+	if b.buf != nil {
+		putStorage(b.buf)
+	}
+	rest := b.Len()
+	b.buf, b.r, b.w = nb, 0, front+rest
+	return nil
 }
 
 // Take returns a copy of the first n buffered bytes and consumes them.
@@ -83,21 +145,20 @@ func (b *readBuffer) Take(n int) []byte {
 }
 
 // Unread puts p back in front of the buffered bytes.
-func (b *readBuffer) Unread(p []byte) {
+func (b *readBuffer) Unread(p []byte) error {
 	if len(p) == 0 {
-		return
+		return nil
 	}
 	if b.r >= len(p) {
 		b.r -= len(p)
 		copy(b.buf[b.r:], p)
-		return
+		return nil
 	}
-	rest := b.Len()
-	nb := getStorage(sizeFor(len(p) + rest))
-	copy(nb, p)
-	copy(nb[len(p):], b.Bytes())
-	b.release()
-	b.buf, b.r, b.w = nb, 0, len(p)+rest
+	if err := b.replaceStorage(len(p)+b.Len(), len(p)); err != nil {
+		return err
+	}
+	copy(b.buf, p)
+	return nil
 }
 
 // sizeFor is the smallest pool size that holds n bytes, or n itself
@@ -113,8 +174,10 @@ func sizeFor(n int) int {
 
 // space returns a free slice at the end of the buffer to read into: at
 // least want bytes and the adaptive read size, compacting or moving to
-// larger storage as needed.
-func (b *readBuffer) space(want int) []byte {
+// larger storage as needed. Storage beyond the largest pool size grows by
+// what arrives, never doubling past it; new storage comes out of the
+// budget (ErrBudget when it is spent).
+func (b *readBuffer) space(want int) ([]byte, error) {
 	if b.size < minReadSize {
 		b.size = minReadSize
 	}
@@ -122,19 +185,18 @@ func (b *readBuffer) space(want int) []byte {
 		want = b.size
 	}
 	if b.buf != nil && len(b.buf)-b.w >= want {
-		return b.buf[b.w:]
+		return b.buf[b.w:], nil
 	}
 	n := b.Len()
 	if b.buf != nil && b.r > 0 && len(b.buf)-n >= want {
 		copy(b.buf, b.buf[b.r:b.w])
 		b.r, b.w = 0, n
-		return b.buf[b.w:]
+		return b.buf[b.w:], nil
 	}
-	nb := getStorage(sizeFor(n + want))
-	copy(nb, b.Bytes())
-	b.release()
-	b.buf, b.r, b.w = nb, 0, n
-	return b.buf[b.w:]
+	if err := b.replaceStorage(n+want, 0); err != nil {
+		return nil, err
+	}
+	return b.buf[b.w:], nil
 }
 
 // commit records that n bytes were read into a slice of length offered

@@ -51,6 +51,8 @@ func Message(err error) string {
 		return ""
 	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
 		return "cancelled"
+	case errors.Is(err, ErrBudget):
+		return ErrBudget.Error()
 	case errors.Is(err, ErrTimeout), errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, ErrClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):

@@ -375,10 +375,23 @@ func (s *Socket) Accept(w Waiter) (*Socket, error) {
 		return nil, ErrTimeout
 	}
 	if err != nil {
-		return nil, s.ioError(w, err)
+		return nil, s.failed(w, "accept", err)
 	}
 	s.backoff = 0
-	return withStream(s.nw, st), nil
+	c := withStream(s.nw, st)
+	c.rb.budget = s.rb.budget
+	s.mu.Lock()
+	ts := s.tlsServer
+	s.mu.Unlock()
+	if ts != nil {
+		tst, err := c.wrapTLS(st, nil, ts.opts, false, ts.cert)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.st = tst // its handshake runs at its first read or write
+	}
+	return c, nil
 }
 
 // isFileLimit reports whether err is EMFILE or ENFILE.

@@ -287,6 +287,7 @@ type memPipe struct {
 	reset   bool // reset: reads and writes fail with "connection reset"
 	readers waitList
 	writers waitList
+	drained waitList // shapers waiting until the reader has taken everything
 }
 
 // memStream is one end of an in-process connection.
@@ -321,6 +322,7 @@ func (s *memStream) tryRead(p []byte) (int, error) {
 		in.buf = in.buf[n:]
 		if len(in.buf) == 0 {
 			in.buf = nil
+			in.drained.wakeAll()
 		}
 		in.writers.wakeAll()
 		return n, nil
@@ -407,6 +409,7 @@ func (s *memStream) closeRead() error {
 	in.gone = true
 	in.buf = nil
 	in.writers.wakeAll()
+	in.drained.wakeAll()
 	return nil
 }
 
@@ -439,6 +442,7 @@ func (s *memStream) reset() error {
 		p.buf = nil
 		p.readers.wakeAll()
 		p.writers.wakeAll()
+		p.drained.wakeAll()
 		p.mu.Unlock()
 	}
 	return s.close()

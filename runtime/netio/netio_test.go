@@ -48,7 +48,7 @@ func TestReadBufferGrowsWithWhatArrivesAndIsReleasedWhenDrained(t *testing.T) {
 	if b.buf != nil {
 		t.Fatal("a new buffer allocates nothing")
 	}
-	p := b.space(10)
+	p, _ := b.space(10)
 	if len(p) != minReadSize {
 		t.Fatalf("space %d, want %d", len(p), minReadSize)
 	}
@@ -56,7 +56,7 @@ func TestReadBufferGrowsWithWhatArrivesAndIsReleasedWhenDrained(t *testing.T) {
 	if got := string(b.Take(6)); got != "hello " || string(b.Bytes()) != "world" {
 		t.Fatalf("take %q, left %q", got, b.Bytes())
 	}
-	full := b.space(0)
+	full, _ := b.space(0)
 	b.commit(len(full), len(full)) // a read that fills its space
 	if b.size != 2*minReadSize {
 		t.Fatalf("after a full read the next read is %d, want %d", b.size, 2*minReadSize)
@@ -69,7 +69,8 @@ func TestReadBufferGrowsWithWhatArrivesAndIsReleasedWhenDrained(t *testing.T) {
 	if string(b.Bytes()) != "back" {
 		t.Fatalf("unread: %q", b.Bytes())
 	}
-	b.commit(copy(b.space(1), "!"), 1)
+	more, _ := b.space(1)
+	b.commit(copy(more, "!"), 1)
 	b.Unread([]byte(">"))
 	if string(b.Bytes()) != ">back!" {
 		t.Fatalf("unread in front: %q", b.Bytes())
@@ -419,4 +420,38 @@ func TestMemNetworkStaysInsideTheProcess(t *testing.T) {
 	if _, err := Listen(nw, "127.0.0.1:40000"); Message(err) != "address already in use" {
 		t.Fatalf("taken port: %v", err)
 	}
+}
+
+// The host's budget for buffered input: the connection asking for more
+// than is left gets "memory budget exceeded"; what is freed comes back.
+func TestBudgetBoundsWhatAllBuffersHold(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		budget := NewBudget(1 << 20)
+		w := waiter(t)
+		var conns []*Socket
+		for range 3 {
+			c, s := pair(t, nw)
+			s.SetBudget(budget)
+			go c.Send(w, make([]byte, 600<<10)) // 600 KiB of a frame that never ends
+			conns = append(conns, s)
+		}
+		need := func(buf []byte) (int, []byte, error) { return 0, nil, nil } // never a whole frame
+		s0, s1 := conns[0], conns[1]
+		s0.SetTimeout(200 * time.Millisecond)
+		if _, _, err := s0.RecvFrame(w, need); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("first: %v, want a timeout with 600 KiB buffered", err)
+		}
+		if budget.Used() < 600<<10 || budget.Used() > 1<<20 {
+			t.Fatalf("used %d", budget.Used())
+		}
+		_, _, err := s1.RecvFrame(w, need)
+		if Message(err) != "memory budget exceeded" {
+			t.Fatalf("second: %v", err)
+		}
+		s0.Close()
+		s0.rb.release()
+		if used := budget.Used(); used > 1<<20 {
+			t.Fatalf("after closing, used %d", used)
+		}
+	})
 }

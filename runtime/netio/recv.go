@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"time"
+
+	"netplay/runtime/wiretrace"
 )
 
 // maxDirectRead caps what recv(n) reads at once: recv returns "up to n".
@@ -60,16 +62,16 @@ func (s *Socket) Recv(w Waiter, n int) ([]byte, error) {
 				continue
 			}
 		}
-		s.observe(Recv, p[:k])
+		s.observe(w, wiretrace.Recv, p[:k])
 		s.drained = k < len(p)
 		switch {
 		case k > 0:
 			return p[:k], nil
 		case errors.Is(err, io.EOF):
-			s.eof = true
+			s.sawEOF(w)
 			return []byte{}, nil
 		}
-		return nil, s.ioError(w, err)
+		return nil, s.failed(w, "recv", err)
 	}
 }
 
@@ -82,7 +84,10 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 	if s.eof {
 		return nil
 	}
-	p := s.rb.space(want)
+	p, err := s.rb.space(want)
+	if err != nil {
+		return err
+	}
 	k, err := 0, errWouldBlock
 	if !s.drained || s.nonBlocking() {
 		k, err = st.tryRead(p)
@@ -106,17 +111,27 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 	default:
 		w.Fair()
 	}
-	s.observe(Recv, p[:k])
+	s.observe(w, wiretrace.Recv, p[:k])
 	s.rb.commit(k, len(p))
 	s.drained = k < len(p)
 	switch {
 	case k > 0:
 		return nil
 	case errors.Is(err, io.EOF):
-		s.eof = true
+		s.sawEOF(w)
 		return nil
 	}
-	return s.ioError(w, err)
+	return s.failed(w, what, err)
+}
+
+// sawEOF records the end of the stream (once, for the trace too). The
+// caller holds the read slot.
+func (s *Socket) sawEOF(w Waiter) {
+	s.eof = true
+	if !s.eofSeen {
+		s.eofSeen = true
+		s.Emit(Event{Kind: wiretrace.EOF, Ctx: waiterContext(w)})
+	}
 }
 
 // receive is the shape of every buffered receive: with the read slot held
@@ -225,6 +240,10 @@ func (s *Socket) RecvFrame(w Waiter, dec Decoder) (msg, partial []byte, err erro
 		func() []byte {
 			msg := bytes.Clone(frame)
 			s.rb.Consume(used)
+			if s.Tracing() {
+				name, _ := s.Framer()
+				s.Emit(Event{Kind: wiretrace.Frame, Data: msg, Codec: name, Used: used, Ctx: w.Context()})
+			}
 			return msg
 		})
 }
@@ -253,8 +272,7 @@ func (s *Socket) Unread(w Waiter, p []byte) error {
 		return err
 	}
 	defer s.rd.release()
-	s.rb.Unread(p)
-	return nil
+	return s.rb.Unread(p)
 }
 
 // Buffered runs fn over the bytes already buffered, with the read slot

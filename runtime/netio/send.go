@@ -1,6 +1,10 @@
 package netio
 
-import "errors"
+import (
+	"errors"
+
+	"netplay/runtime/wiretrace"
+)
 
 // Send writes all of p and returns how many bytes went out. What fits in
 // the socket's send buffer goes at once, with no wait; the rest waits for
@@ -13,6 +17,10 @@ func (s *Socket) Send(w Waiter, p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if sh := s.shape.Load(); sh != nil {
+		s.observe(w, wiretrace.Send, p)
+		return sh.enqueue(w, p) // its worker delivers them
+	}
 	if err := s.wr.acquire(w, "send"); err != nil {
 		return 0, err
 	}
@@ -20,7 +28,7 @@ func (s *Socket) Send(w Waiter, p []byte) (int, error) {
 	if err := s.takeWriteError(); err != nil {
 		return 0, err
 	}
-	s.observe(Send, p) // before the bytes can reach a reader
+	s.observe(w, wiretrace.Send, p) // before the bytes can reach a reader
 	if len(s.wbuf) > 0 {
 		s.wbuf = append(s.wbuf, p...)
 		n, err := s.write(w, st, s.wbuf)
@@ -40,13 +48,13 @@ func (s *Socket) write(w Waiter, st stream, p []byte) (int, error) {
 		return n, nil
 	}
 	if err != nil && err != errWouldBlock {
-		return n, s.ioError(w, err)
+		return n, s.failed(w, "send", err)
 	}
 	if s.nonBlocking() {
 		return n, ErrTimeout
 	}
 	k, err := st.waitWrite(w, s.deadline(w), p[n:])
-	return n + k, s.ioError(w, err)
+	return n + k, s.failed(w, "send", err)
 }
 
 // maxDeferred bounds the output Defer may hold back.
@@ -60,7 +68,7 @@ const maxDeferred = 64 << 10
 // otherwise the caller sends as usual. The queue is written before the
 // socket next waits to read, by any Send, by Flush and by Close.
 func (s *Socket) Defer(p []byte) bool {
-	if !s.hasBufferedInput() {
+	if s.shape.Load() != nil || !s.hasBufferedInput() {
 		return false
 	}
 	if !s.wr.tryAcquire() {
@@ -70,7 +78,7 @@ func (s *Socket) Defer(p []byte) bool {
 	if len(s.wbuf)+len(p) > maxDeferred {
 		return false
 	}
-	s.observe(Send, p)
+	s.observe(nil, wiretrace.Send, p)
 	s.wbuf = append(s.wbuf, p...)
 	s.pending.Store(int64(len(s.wbuf)))
 	return true
@@ -142,7 +150,7 @@ func (s *Socket) writeDeferred(w Waiter, st stream, noWait bool) error {
 	}
 	s.clearDeferred()
 	if err != nil {
-		err = s.ioError(w, err)
+		err = s.failed(w, "send", err)
 		s.werr = err
 	}
 	return err

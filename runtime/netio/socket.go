@@ -12,6 +12,7 @@
 package netio
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"netplay/runtime/wiretrace"
 )
 
 // Address families and socket types, with Linux's numbers (as Python's).
@@ -41,27 +44,25 @@ var (
 	ErrNotDatagram  = errors.New("not a datagram socket")
 )
 
-// Direction tells a Tap what an Event is.
-type Direction int
-
-// Directions of events: bytes read or written, and whole frames a codec
-// found or sent.
-const (
-	Recv Direction = iota
-	Send
-	FrameRecv
-	FrameSend
-)
-
-// Event is one thing a socket did: bytes on the wire, or a whole frame.
+// Event is one thing a socket did (its Kind is one of wiretrace's event
+// kinds): bytes read or written, a connection made, accepted or closed,
+// the end of the stream, a timeout, a reset, a whole frame, a shaping
+// action. The wire trace hooks in here (see Tap).
 type Event struct {
-	Dir   Direction
-	Data  []byte
-	Codec string // for frame events: the codec's name
+	Kind   string          // wiretrace.Send, Recv, Connect, Accept, Listen, EOF, Shutdown, Timeout, Reset, Close, Error, Shape, Frame, TLS
+	Out    bool            // this side sends (Send, outgoing Frame, Shape) rather than receives
+	Data   []byte          // the bytes (Send, Recv, Shape) or the frame's payload (Frame)
+	Codec  string          // Frame: the codec's name
+	Used   int             // Frame: bytes the frame took in the stream, header included
+	Action string          // Shape: split, delay, coalesce, close, reset, drop, duplicate, reorder
+	How    string          // Shutdown: r, w or rw
+	Op     string          // Timeout, Error, Reset: the call
+	Err    error           // Error, Reset, TLS: what went wrong
+	Via    *Socket         // Accept: the listener
+	Ctx    context.Context // the calling task's context, when the event comes from a call
 }
 
-// Tap sees every byte a socket reads or writes and every frame a framed
-// socket receives or sends (the wire trace hooks in here).
+// Tap sees every event of the sockets it is installed on.
 type Tap func(s *Socket, ev Event)
 
 var lastID atomic.Int64
@@ -83,15 +84,20 @@ type Socket struct {
 
 	timeout atomic.Int64 // nanoseconds; negative: none
 
-	rd      slot       // one reader at a time
-	wr      slot       // one writer at a time
-	rb      readBuffer // guarded by rd
-	eof     bool       // guarded by rd
-	drained bool       // guarded by rd: the last read emptied the kernel's queue
-	wbuf    []byte     // deferred output (see Defer); guarded by wr
-	werr    error      // an error a deferred write met; guarded by wr
-	pending atomic.Int64
-	backoff time.Duration // accept's current pause after "too many open files"
+	rd        slot       // one reader at a time
+	wr        slot       // one writer at a time
+	rb        readBuffer // guarded by rd
+	eof       bool       // guarded by rd
+	drained   bool       // guarded by rd: the last read emptied the kernel's queue
+	wbuf      []byte     // deferred output (see Defer); guarded by wr
+	werr      error      // an error a deferred write met; guarded by wr
+	pending   atomic.Int64
+	backoff   time.Duration // accept's current pause after "too many open files"
+	shape     atomic.Pointer[shaper]
+	tlsServer *tlsServer // a TLS listener's; guarded by mu
+	framer    atomic.Pointer[framerInfo]
+	shapeCtx  ctxPointer // the shaper worker's context, for the trace
+	eofSeen   bool       // guarded by rd: the EOF event was emitted
 
 	tap atomic.Pointer[Tap]
 }
@@ -154,6 +160,14 @@ func (s *Socket) Family() int { return s.family }
 // Type is SOCK_STREAM or SOCK_DGRAM.
 func (s *Socket) Type() int { return s.typ }
 
+// SetBudget makes the socket's read buffer count against b (the host's
+// budget for buffered input); sockets it accepts share it.
+func (s *Socket) SetBudget(b *Budget) {
+	s.rd.acquireNow()
+	s.rb.budget = b
+	s.rd.release()
+}
+
 // Network is the network the socket lives on.
 func (s *Socket) Network() Network { return s.nw }
 
@@ -166,18 +180,52 @@ func (s *Socket) SetTap(t Tap) {
 	s.tap.Store(&t)
 }
 
-func (s *Socket) observe(dir Direction, p []byte) {
-	if t := s.tap.Load(); t != nil && len(p) > 0 {
-		(*t)(s, Event{Dir: dir, Data: p})
+// Emit reports ev to the socket's tap, if it has one.
+func (s *Socket) Emit(ev Event) {
+	if t := s.tap.Load(); t != nil {
+		(*t)(s, ev)
 	}
 }
 
-// ObserveFrame reports a whole frame to the socket's tap (FrameRecv or
-// FrameSend), so a trace shows where each frame begins and ends.
-func (s *Socket) ObserveFrame(dir Direction, codec string, msg []byte) {
-	if t := s.tap.Load(); t != nil {
-		(*t)(s, Event{Dir: dir, Data: msg, Codec: codec})
+// observe reports bytes sent or received by a call made through w.
+func (s *Socket) observe(w Waiter, kind string, p []byte) {
+	if t := s.tap.Load(); t != nil && len(p) > 0 {
+		(*t)(s, Event{Kind: kind, Out: kind == wiretrace.Send, Data: p, Ctx: waiterContext(w)})
 	}
+}
+
+// waiterContext is w's context, or nil without a waiter.
+func waiterContext(w Waiter) context.Context {
+	if w == nil {
+		return nil
+	}
+	return w.Context()
+}
+
+// Framer is how a trace sees frames inside the stream: the header, body
+// and trailer sizes of the frame that buf starts with, as far as buf tells
+// (framing.FrameSize); a size not known yet is -1, ok true once all are.
+type Framer interface {
+	FrameSize(buf []byte) (header, body, trailer int, ok bool)
+}
+
+// SetFramer tells the trace which codec frames the socket's stream (a
+// framed socket was made over it).
+func (s *Socket) SetFramer(name string, f Framer) {
+	s.framer.Store(&framerInfo{name, f})
+}
+
+// Framer is the codec that frames the socket's stream, if any.
+func (s *Socket) Framer() (string, Framer) {
+	if fi := s.framer.Load(); fi != nil {
+		return fi.name, fi.f
+	}
+	return "", nil
+}
+
+type framerInfo struct {
+	name string
+	f    Framer
 }
 
 // Tracing reports whether a tap is installed (to skip work for it).
@@ -237,20 +285,33 @@ func (s *Socket) IsListening() bool {
 // Close closes the socket: later calls, and calls waiting on it now,
 // return ErrClosed. Deferred output is written first if that can be done
 // without waiting. Closing twice is harmless.
-func (s *Socket) Close() error { return s.close(false) }
+func (s *Socket) Close() error { return s.close(nil, false) }
+
+// CloseFrom is Close by the task whose context ctx is (the trace names it).
+func (s *Socket) CloseFrom(ctx context.Context) error { return s.close(ctx, false) }
 
 // Reset closes a connected stream with a reset: the peer's calls fail
 // with "connection reset".
-func (s *Socket) Reset() error { return s.close(true) }
+func (s *Socket) Reset() error { return s.close(nil, true) }
 
-func (s *Socket) close(reset bool) error {
+func (s *Socket) close(ctx context.Context, reset bool) error {
 	if s.closed.Swap(true) {
 		return nil
+	}
+	if reset {
+		s.Emit(Event{Kind: wiretrace.Reset, Out: true, Op: "close", Ctx: ctx})
+	} else {
+		s.Emit(Event{Kind: wiretrace.Close, Ctx: ctx})
 	}
 	s.flushBeforeClose()
 	s.mu.Lock()
 	st, ln, pc := s.st, s.ln, s.pc
 	s.mu.Unlock()
+	if sh := s.shape.Load(); sh != nil && st != nil && sh.closeWhenDrained(reset) {
+		// The shaper's worker delivers what is queued, then closes; our own
+		// reads end now.
+		return st.closeRead()
+	}
 	var err error
 	switch {
 	case st != nil && reset:
@@ -318,6 +379,9 @@ func (s *Socket) Shutdown(how string) error {
 	if err != nil {
 		return err
 	}
+	if how == "r" || how == "w" || how == "rw" {
+		s.Emit(Event{Kind: wiretrace.Shutdown, How: how})
+	}
 	switch how {
 	case "r":
 		return st.closeRead()
@@ -348,10 +412,43 @@ func (s *Socket) ioError(w Waiter, err error) error {
 	return err
 }
 
+// failed is ioError for call op, reporting to the trace what a script
+// would want to see: a timeout, a reset, another failure (the end of the
+// stream, a cancellation and our own close are reported elsewhere or not
+// at all).
+func (s *Socket) failed(w Waiter, op string, err error) error {
+	err = s.ioError(w, err)
+	switch {
+	case err == nil, errors.Is(err, ErrCancelled), errors.Is(err, ErrClosed):
+	case errors.Is(err, ErrTimeout):
+		s.Emit(Event{Kind: wiretrace.Timeout, Op: op, Ctx: waiterContext(w)})
+	case Message(err) == "connection reset":
+		s.Emit(Event{Kind: wiretrace.Reset, Op: op, Out: op == "send", Err: err, Ctx: waiterContext(w)})
+	default:
+		s.Emit(Event{Kind: wiretrace.Error, Op: op, Err: err, Ctx: waiterContext(w)})
+	}
+	return err
+}
+
 func isTimeout(err error) bool {
 	if errors.Is(err, ErrTimeout) {
 		return true
 	}
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
+}
+
+// ctxPointer holds a context that may be read by another goroutine.
+type ctxPointer struct {
+	p atomic.Pointer[context.Context]
+}
+
+func (c *ctxPointer) Store(ctx *context.Context) { c.p.Store(ctx) }
+
+// Load is the context, or nil.
+func (c *ctxPointer) Load() context.Context {
+	if p := c.p.Load(); p != nil {
+		return *p
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"netplay/runtime/wiretrace"
 )
 
 // packetConn is a datagram socket's connection: the operating system's,
@@ -190,9 +192,15 @@ func (s *Socket) SendTo(w Waiter, p []byte, addr string) (int, error) {
 		return 0, err
 	}
 	defer s.wr.release()
-	s.observe(Send, p)
-	n, err := pc.writeTo(w, p, addr, s.deadline(w))
-	return n, s.ioError(w, err)
+	s.observe(w, wiretrace.Send, p)
+	send := func(b []byte) (int, error) { return pc.writeTo(w, b, addr, s.deadline(w)) }
+	var n int
+	if sh := s.shape.Load(); sh != nil {
+		n, err = sh.shapeDatagram(p, send)
+	} else {
+		n, err = send(p)
+	}
+	return n, s.failed(w, "sendto", err)
 }
 
 // RecvFrom receives one datagram, cut to n bytes, and its sender's address.
@@ -217,8 +225,8 @@ func (s *Socket) RecvFrom(w Waiter, n int) ([]byte, net.Addr, error) {
 		}
 	}
 	if err != nil {
-		return nil, nil, s.ioError(w, err)
+		return nil, nil, s.failed(w, "recvfrom", err)
 	}
-	s.observe(Recv, p[:k])
+	s.observe(w, wiretrace.Recv, p[:k])
 	return p[:k], from, nil
 }

@@ -95,6 +95,13 @@ type slot struct {
 
 type slotWaiter struct{ wake func() bool }
 
+// acquireNow takes the slot, spinning until it is free: only for a socket
+// nobody uses yet (set-up), where it is always free at once.
+func (sl *slot) acquireNow() {
+	for !sl.tryAcquire() {
+	}
+}
+
 // tryAcquire takes the slot if it is free.
 func (sl *slot) tryAcquire() bool {
 	sl.mu.Lock()

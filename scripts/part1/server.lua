@@ -21,14 +21,21 @@ while true do
   -- clientsocket is a socket object like s above;
   -- address is the client's "IP:port"
 
-  print(("connection from %s has been established!"):format(address))
-  -- a debugging print
+  if clientsocket then
+    print(("connection from %s has been established!"):format(address))
+    -- a debugging print
 
-  clientsocket:send("welcome to the server!")
-  -- send the message to the client through the socket we got
-  -- (Lua strings are already bytes: no encode("utf-8") needed)
+    clientsocket:send("welcome to the server!")
+    -- send the message to the client through the socket we got
+    -- (Lua strings are already bytes: no encode("utf-8") needed)
 
-  clientsocket:close()
-  -- close the connection: the client sees the end of the stream,
-  -- and we go round the loop to accept the next one
+    clientsocket:close()
+    -- close the connection: the client sees the end of the stream,
+    -- and we go round the loop to accept the next one
+  else
+    print(("accept failed: %s"):format(address))
+    -- accept returns nil and why when it fails ("too many open files"
+    -- when the process is at its limit: accept has paused a moment
+    -- already, so this loop does not spin). A server says so and goes on.
+  end
 end

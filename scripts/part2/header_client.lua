@@ -35,8 +35,10 @@ while not COUNT or received < COUNT do
       print("the server closed the connection")
     elseif err == "closed" then
       print(("the server closed the connection in the middle of a message (%d bytes of it arrived)"):format(#partial))
+      os.exit(1) -- not a clean end: the status says so
     else
       print("error: " .. err)
+      os.exit(1) -- a bad header, a frame too large, a reset
     end
     break
   end

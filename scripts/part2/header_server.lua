@@ -49,6 +49,12 @@ end
 
 while true do
   local clientsocket, address = s:accept()
-  print(("connection from %s has been established!"):format(address))
-  spawn(serve, clientsocket)
+  if clientsocket then
+    print(("connection from %s has been established!"):format(address))
+    spawn(serve, clientsocket)
+  else
+    -- nil and why ("too many open files": accept has paused already,
+    -- so the loop does not spin); report it and go on accepting
+    print(("accept failed: %s"):format(address))
+  end
 end

@@ -53,8 +53,9 @@ local function parse_url(url)
   if not scheme then return nil, ("bad url %q: want http://host[:port]/path"):format(url) end
   scheme = scheme:lower()
   if scheme == "https" then
-    -- TLS HOOK (the lead's TLS work): when socket.connect takes {tls = ...},
-    -- connect with tls = {servername = host} on port 443 here.
+    -- TLS HOOK (TLS is the lead's part of issue 12): default the port to
+    -- 443 and have Client:connection call
+    -- socket.connect(addr, {tls = {servername = host}, timeout = timeout}).
     return nil, "https needs TLS, which this client does not speak yet"
   end
   if scheme ~= "http" then return nil, ("unsupported scheme %q"):format(scheme) end

@@ -27,10 +27,11 @@ local serve_plain -- defined below: sniff, then serve (serve_tls calls it too)
 
 -- serve_tls is where a TLS connection goes.
 local function serve_tls(sock, peer)
-  -- TLS HOOK (the lead's TLS work): once sockets can start TLS, this is
-  --   assert(sock:starttls{selfsigned = true})   -- server side: handshake
+  -- TLS HOOK (TLS is the lead's part of issue 12): with sock:starttls,
+  --   assert(sock:starttls{selfsigned = true})   -- the server's handshake,
+  --                                               -- from the peeked hello on
   --   return serve_plain(sock, peer)              -- then the same protocols
-  -- Until then the ClientHello is left unanswered and the connection closed.
+  -- Until that is wired, the ClientHello is left unanswered and closed.
   print(("%s speaks TLS: not available yet, closing"):format(peer))
   sock:close()
 end

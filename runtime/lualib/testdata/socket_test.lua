@@ -214,3 +214,33 @@ function test_a_closed_socket_answers_closed_before_and_during_a_wait()
   eq(select(2, accepter:join()), "closed", "a listener closed while accepting")
   s:close()
 end
+
+-- settimeout(0) / setblocking(false): calls do what they can at once;
+-- nil, "timeout" only when nothing is ready.
+function test_non_blocking_calls_return_what_is_ready()
+  local c, s = pair()
+  c:setblocking(false)
+  local data, err = c:recv(10)
+  eq(data, nil); eq(err, "timeout", "nothing ready")
+  eq(c:send("ping"), 4, "send into an empty buffer")
+  eq(s:recv_exactly(4), "ping")
+  s:sendall("ready!")
+  local got = ""
+  while #got < 6 do
+    local d, e = c:recv(10)
+    if d then got = got .. d else eq(e, "timeout"); yield() end
+  end
+  eq(got, "ready!")
+  s:sendall("ab\n")
+  local line
+  repeat line = c:recv_until("\n"); yield() until line
+  eq(line, "ab")
+  local ls = assert(socket.listen("127.0.0.1:0"))
+  ls:settimeout(0)
+  eq(select(2, ls:accept()), "timeout", "no connection waiting")
+  local client = assert(socket.connect(ls:getsockname()))
+  local conn
+  repeat conn = ls:accept(); yield() until conn
+  conn:sendall("hi")
+  eq(client:recv_exactly(2), "hi", "accept returned the waiting connection")
+end

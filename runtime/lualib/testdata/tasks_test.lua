@@ -370,3 +370,33 @@ function test_a_task_that_ends_holding_a_lock_lets_go_of_it()
   holder:cancel()
   eq(waiter:join(), true)
 end
+
+-- sleep(math.huge) and other waits too long for a clock wait forever (they
+-- returned at once); a negative or NaN time, or a period under 1 ms, is
+-- refused with one message.
+function test_timer_edge_cases()
+  for _, forever in ipairs({math.huge, 1e10, 1e308}) do
+    local t = spawn(function() sleep(forever) end)
+    sleep(0.1)
+    eq(t:status(), "waiting: sleep " .. tostring(forever) .. "s", "still waiting")
+    t:cancel()
+    eq(select(2, t:join()), "cancelled")
+  end
+  local cases = {
+    {function() sleep(-1) end, "bad argument #1 to sleep (seconds must be >= 0)"},
+    {function() sleep(0/0) end, "bad argument #1 to sleep (seconds must be >= 0)"},
+    {function() after(-1, print) end, "bad argument #1 to after (seconds must be >= 0)"},
+    {function() every(0/0, print) end, "bad argument #1 to every (seconds must be >= 0)"},
+    {function() every(1e-10, print) end, "bad argument #1 to every (interval must be at least 0.001 s)"},
+    {function() spawn(function() end):join(-1) end, "bad argument #2 to join (seconds must be >= 0)"},
+    {function() sync.queue():get(0/0) end, "bad argument #2 to get (seconds must be >= 0)"},
+    {function() socket.tcp():settimeout(-0.5) end, "bad argument #2 to settimeout (seconds must be >= 0)"},
+  }
+  for i, case in ipairs(cases) do
+    local ok, err = pcall(case[1])
+    eq(ok, false, "case " .. i .. " raised")
+    eq((err:gsub("^<string>:%d+: ", "")), case[2], "case " .. i)
+  end
+  local tm = after(math.huge, function() error("never") end)
+  tm:cancel()
+end
