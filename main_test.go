@@ -24,7 +24,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	execChildIfAsked() // in a child server (childserver_test.go): never returns
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		removeBuilt()
+		os.Exit(code)
+	}))
 }
 
 // testTimeout bounds every run of the CLI in these tests.

@@ -49,18 +49,17 @@ func TestRequireFindsModulesNextToTheScript(t *testing.T) {
 	}
 }
 
-// Bundled modules are found from anywhere, the REPL included; a bundled
-// script finds the bundled modules next to it.
+// Bundled modules are found from anywhere, the REPL included.
 func TestRequireBundledModules(t *testing.T) {
-	r := runCLI(t, "-e", `print(type(require("protocols.kv").connect), require("protocols.kv").MAX_KEY)`)
-	if r.status != exitOK || r.stdout != "function\t250\n" || r.stderr != "" {
+	r := runCLI(t, "-e", `print(type(require("protocols.resp").connect), type(require("protocols.http").get))`)
+	if r.status != exitOK || r.stdout != "function\tfunction\n" || r.stderr != "" {
 		t.Fatalf("status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	var out, errOut luatest.Buffer
-	status := Main(ctx, nil, Stdio{In: strings.NewReader("kv = require('protocols.kv')\nprint(kv.handle('GET x', {}))\n"), Out: &out, Err: &errOut})
-	if status != exitOK || out.String() != "NOT_FOUND\n" || errOut.String() != "" {
+	status := Main(ctx, nil, Stdio{In: strings.NewReader("resp = require('protocols.resp')\nprint(resp.encode({'PING'}))\n"), Out: &out, Err: &errOut})
+	if status != exitOK || out.String() != "*1\r\n$4\r\nPING\r\n\n" || errOut.String() != "" {
 		t.Fatalf("REPL: status %d stdout %q stderr %q", status, out.String(), errOut.String())
 	}
 }
@@ -70,9 +69,9 @@ func TestRequireBundledModules(t *testing.T) {
 func TestRequireNetplayPath(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	writeFiles(t, a, map[string]string{"extra.lua": "return {name = 'extra from a'}\n"})
-	writeFiles(t, b, map[string]string{"protocols/kv.lua": "return {mine = true}\n", "tool/init.lua": "return 'tool from b'\n"})
+	writeFiles(t, b, map[string]string{"protocols/resp.lua": "return {mine = true}\n", "tool/init.lua": "return 'tool from b'\n"})
 	t.Setenv("NETPLAY_PATH", a+string(os.PathListSeparator)+b)
-	r := runCLI(t, "-e", `print(require("extra").name, require("protocols.kv").mine, require("tool"))`)
+	r := runCLI(t, "-e", `print(require("extra").name, require("protocols.resp").mine, require("tool"))`)
 	if r.status != exitOK || r.stdout != "extra from a\ttrue\ttool from b\n" || r.stderr != "" {
 		t.Fatalf("status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
 	}

@@ -32,7 +32,7 @@ func TestCompleteWord(t *testing.T) {
 	}{
 		{"sock", -1, "", []string{"sock", "socket"}, ""},
 		{"socket.con", -1, "socket.", []string{"connect"}, ""},
-		{"socket.", -1, "socket.", []string{"AF_INET", "AF_INET6", "AF_UNIX", "SOCK_DGRAM", "SOCK_STREAM", "address", "connect", "gethostname", "listen", "socket", "tcp", "udp"}, ""},
+		{"socket.", -1, "socket.", []string{"AF_INET", "AF_INET6", "AF_UNIX", "SOCK_DGRAM", "SOCK_STREAM", "address", "connect", "gethostname", "listen", "pair", "socket", "tcp", "udp"}, ""},
 		{"x = sock:recv", -1, "x = sock:", []string{"recv", "recv_exactly", "recv_until", "recvfrom"}, ""},
 		{"sock:se", -1, "sock:", []string{"send", "sendall", "sendto", "setblocking", "settimeout"}, ""},
 		{"framed:", -1, "framed:", []string{"close", "frames", "peek", "recv", "send", "unread"}, ""},

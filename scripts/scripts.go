@@ -28,14 +28,18 @@ var ErrNotFound = errors.New("no such file or bundled script")
 // name (or with ".lua" added) wins; otherwise the bundled script
 // ("part1/server" or "part1/server.lua").
 func Open(name string) (chunk string, src []byte, err error) {
-	return openIn("", name)
+	return OpenIn("", name)
 }
 
-// openIn is Open with real files looked up relative to dir ("" is the
-// current folder).
-func openIn(dir, name string) (chunk string, src []byte, err error) {
+// OpenIn is Open with real files looked up relative to dir ("" is the
+// current folder), their chunk names joined to dir: netplay test runs a
+// test file's run("server.lua") from the test file's folder.
+func OpenIn(dir, name string) (chunk string, src []byte, err error) {
 	for _, p := range candidates(name) {
 		if src, err := os.ReadFile(filepath.Join(dir, p)); err == nil {
+			if dir != "" {
+				p = filepath.Join(dir, p)
+			}
 			return p, src, nil
 		} else if !errors.Is(err, fs.ErrNotExist) && !isDir(filepath.Join(dir, p)) {
 			return "", nil, err
@@ -67,11 +71,12 @@ type Entry struct {
 	Summary string // the script's first comment line
 }
 
-// List returns the bundled scripts, sorted by name.
+// List returns the bundled scripts, sorted by name; their tests
+// (*_test.lua, embedded with them) are not scripts to run.
 func List() []Entry {
 	var out []Entry
 	fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".lua") {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".lua") || strings.HasSuffix(p, "_test.lua") {
 			return err
 		}
 		out = append(out, Entry{Name: strings.TrimSuffix(p, ".lua"), Summary: summary(p)})

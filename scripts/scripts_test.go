@@ -25,7 +25,7 @@ func TestOpenResolvesNames(t *testing.T) {
 		{"plain", "plain", "-- no suffix"},
 	}
 	for _, c := range cases {
-		chunk, src, err := openIn(dir, c.name)
+		chunk, src, err := OpenIn(dir, c.name)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -34,7 +34,7 @@ func TestOpenResolvesNames(t *testing.T) {
 			t.Errorf("%s: chunk %q src %.20q; want %q %q", c.name, chunk, src, c.chunk, c.firstLine)
 		}
 	}
-	if _, _, err := openIn(dir, "part9/nothing"); !errors.Is(err, ErrNotFound) || err.Error() != "part9/nothing: no such file or bundled script" {
+	if _, _, err := OpenIn(dir, "part9/nothing"); !errors.Is(err, ErrNotFound) || err.Error() != "part9/nothing: no such file or bundled script" {
 		t.Errorf("missing: %v", err)
 	}
 }

@@ -96,6 +96,9 @@ func (t *Task) Borrows() bool { return t.borrow }
 // Parent is the task that spawned it (nil for tasks started from Go).
 func (t *Task) Parent() *Task { return t.parent }
 
+// Daemon reports whether the task works for the host (SpawnOptions.Daemon).
+func (t *Task) Daemon() bool { return t.daemon }
+
 // Cancel stops the task: a wait it is in ends at once, and its Lua code
 // raises "cancelled" at the next instruction.
 func (t *Task) Cancel() {

@@ -45,6 +45,7 @@ func NewHost(opts host.Options) (*host.Host, error) {
 		return nil, err
 	}
 	OpenStdio(h.L)
+	registerPair(h.L)
 	installRequire(h.L)
 	// gopher-lua's channel module waits holding the interpreter (every
 	// task froze on ch:receive()); sync.queue does its job.

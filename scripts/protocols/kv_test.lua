@@ -1,140 +1,92 @@
--- The kv protocol's specification as Lua tests: netplay test protocols/kv_test.lua
---
--- Each global test_* function is one test: it fails by raising. The
--- table-driven test of kv.handle needs no socket; the others run a real
--- server on a free loopback port, as a task of the test itself, and talk
--- to it over TCP. Copy this file with kv.lua when you make your own
--- protocol, and change the cases.
+testing.virtual_time()
 
-local function eq(got, want, what)
-  if got ~= want then
-    error(("%s: got %s, want %s"):format(what or "value", ("%q"):format(tostring(got)), ("%q"):format(tostring(want))), 2)
-  end
-end
-
--- start runs a kv server on a free port; it returns the address, the
--- server's store (a test can look inside) and a function that stops it
--- (a test ends when every task it started has ended).
+-- start runs kv_server.lua (beside this file) on a free port; it stops,
+-- with the tasks it started, at the end of the test.
 local function start()
-  local kv = require("kv")
-  local listener = assert(socket.listen("127.0.0.1:0"))
-  local store = {}
-  spawn(kv.serve, listener, store)
-  return listener:getsockname(), store, function() listener:close() end
-end
-
--- raw connects with a plain socket, to send exactly the bytes a test wants.
-local function raw(addr)
-  local s = assert(socket.connect(addr))
-  s:settimeout(5)
-  return s
-end
-
-function test_handle_every_command()
-  local kv = require("kv")
-  local store = {}
-  local cases = {
-    {"SET greeting hello world", "OK"},
-    {"GET greeting", "VALUE hello world"},
-    {"get greeting", "VALUE hello world", "commands are case-insensitive"},
-    {"SET greeting  two  spaces ", "OK", "the value is the rest of the line"},
-    {"GET greeting", "VALUE  two  spaces "},
-    {"SET empty ", "OK", "an empty value"},
-    {"GET empty", "VALUE "},
-    {"GET nothing", "NOT_FOUND"},
-    {"DEL greeting", "DELETED"},
-    {"DEL greeting", "NOT_FOUND"},
-    {"GET greeting", "NOT_FOUND"},
-    {"", "ERR empty command"},
-    {"   ", "ERR empty command"},
-    {"FLY away", 'ERR unknown command "FLY"'},
-    {"GET", "ERR usage: GET key"},
-    {"GET a b", "ERR usage: GET key"},
-    {"SET a", "ERR usage: SET key value"},
-    {"DEL", "ERR usage: DEL key"},
-    {"QUIT now", "ERR usage: QUIT"},
-    {"GET " .. ("k"):rep(251), "ERR key longer than 250 bytes"},
-    {"SET " .. ("k"):rep(250) .. " v", "OK", "a 250-byte key is fine"},
-  }
-  for _, c in ipairs(cases) do
-    local reply, quit = kv.handle(c[1], store)
-    eq(reply, c[2], c[3] or c[1])
-    eq(quit, nil, c[1] .. ": does not quit")
-  end
-  local reply, quit = kv.handle("quit", store)
-  eq(reply, "BYE"); eq(quit, true, "QUIT closes")
-end
-
-function test_commands_over_a_connection()
-  local addr, store, stop = start()
-  local s = raw(addr)
-  assert(s:sendall("SET a 1\r\n"))
-  eq(s:recv_until("\n"), "OK", "a \\r before the \\n is dropped")
-  eq(store.a, "1", "the server's store has it")
-  assert(s:sendall("GET a\n"))
-  eq(s:recv_until("\n"), "VALUE 1")
-  assert(s:sendall("nonsense\n"))
-  eq(s:recv_until("\n"), 'ERR unknown command "NONSENSE"', "an error")
-  assert(s:sendall("GET a\n"))
-  eq(s:recv_until("\n"), "VALUE 1", "the connection is still usable after an error")
-  assert(s:sendall("QUIT\n"))
-  eq(s:recv_until("\n"), "BYE")
-  eq(s:recv(1), "", "the server closed after BYE")
-  s:close(); stop()
-end
-
--- Commands sent together (one write, or split anywhere) get their replies
--- in order: the server reads lines, not writes.
-function test_pipelined_and_split_commands()
-  local addr, _, stop = start()
-  local s = raw(addr)
-  assert(s:sendall("SET x 1\nSET y 2\nGET x\nGET y\nDEL x\n"))
-  for _, want in ipairs({"OK", "OK", "VALUE 1", "VALUE 2", "DELETED"}) do
-    eq(s:recv_until("\n"), want)
-  end
-  for _, piece in ipairs({"G", "ET", " y", "\r", "\n"}) do
-    assert(s:sendall(piece))
-    sleep(0.001)
-  end
-  eq(s:recv_until("\n"), "VALUE 2", "a command split over five writes")
-  s:close(); stop()
-end
-
-function test_line_too_long_closes_the_connection()
-  local addr, _, stop = start()
-  local s = raw(addr)
-  local sender = spawn(function() s:sendall("SET big " .. ("x"):rep(70 * 1024) .. "\n") end)
-  eq(s:recv_until("\n"), "ERR line too long")
-  eq(s:recv(1), "", "then the server closes")
-  sender:join()
-  s:close(); stop()
-end
-
-function test_clients_share_the_store()
-  local kv = require("kv")
-  local addr, _, stop = start()
-  local a, b = assert(kv.connect(addr, 5)), assert(kv.connect(addr, 5))
-  eq(a:set("shared", "from a"), true)
-  eq(b:get("shared"), "from a", "b sees what a set")
-  eq(b:del("shared"), true)
-  eq(a:get("shared"), nil, "gone for a too")
-  eq(a:del("shared"), false, "nothing to delete")
-  local v, err = a:get("bad key")
-  eq(v, nil); eq(err, "usage: GET key", "an ERR reply is nil, err")
-  a:quit(); b:quit(); stop()
-end
-
-function test_client_reports_a_closed_server()
-  local kv = require("kv")
-  local addr, _, stop = start()
-  local c = assert(kv.connect(addr, 5))
-  eq(c:command("QUIT"), "BYE")
-  local reply, err = c:command("GET a")
-  eq(reply, nil); eq(err, "closed", "the server hung up after BYE")
-  stop()
-  local probe = assert(socket.listen("127.0.0.1:0")) -- a port nobody listens on
-  local nobody = probe:getsockname()
+  local probe = assert(socket.listen("127.0.0.1:0"))
+  local addr = probe:getsockname()
   probe:close()
-  local c2, cerr = kv.connect(nobody, 5)
-  eq(c2, nil); eq(cerr, "connection refused")
+  local server = spawn(run, "kv_server.lua", addr)
+  testing.cleanup(function() server:cancel{children = true} end)
+  return frame.wrap(assert(socket.connect(addr)), frame.line()), addr
+end
+
+-- ask sends one command and returns the reply.
+local function ask(f, command)
+  assert(f:send(command))
+  return f:recv()
+end
+
+function test_set_then_get()
+  local f = start()
+  expect.eq(ask(f, "SET greeting hello"), "OK")
+  expect.eq(ask(f, "GET greeting"), "VALUE hello")
+  expect.eq(ask(f, "GET nothing"), "NOT FOUND")
+end
+
+function test_keys_expire()
+  local f = start()
+  expect.eq(ask(f, "SET session abc 60"), "OK")
+  sleep(59)
+  expect.eq(ask(f, "GET session"), "VALUE abc")
+  sleep(1) -- a minute has passed, in virtual time
+  expect.eq(ask(f, "GET session"), "NOT FOUND")
+end
+
+function test_commands_cut_into_single_bytes()
+  local f = start()
+  f.sock:shape{split = 1} -- the server reads every byte on its own
+  expect.eq(ask(f, "SET k v"), "OK")
+  expect.eq(ask(f, "GET k"), "VALUE v")
+end
+
+function test_del_and_quit()
+  local f = start()
+  expect.eq(ask(f, "SET k v"), "OK")
+  expect.eq(ask(f, "DEL k"), "DELETED")
+  expect.eq(ask(f, "DEL k"), "NOT FOUND")
+  expect.eq(ask(f, "GET k"), "NOT FOUND")
+  expect.eq(ask(f, "QUIT"), "BYE")
+  local line, err = f:recv()
+  expect.eq(line, nil)
+  expect.eq(err, "closed") -- the server hung up after BYE
+end
+
+function test_bad_commands()
+  local f = start()
+  expect.eq(ask(f, "FLY away"), "ERROR unknown command FLY")
+  expect.eq(ask(f, "GET k v"), "ERROR usage: GET key")
+  expect.eq(ask(f, "SET k"), "ERROR usage: SET key value [seconds]")
+  expect.eq(ask(f, "SET k v soon"), "ERROR usage: SET key value [seconds]")
+  expect.eq(ask(f, ""), "ERROR empty line")
+  expect.eq(ask(f, "SET k v"), "OK") -- errors leave the connection usable
+end
+
+function test_line_too_long_closes()
+  local f = start()
+  assert(f:send(string.rep("x", 2000)))
+  expect.eq(f:recv(), "ERROR line too long")
+  local _, err = f:recv()
+  expect.eq(err, "closed") -- and the server closed
+end
+
+-- Commands sent in one write come back as replies in order, and every
+-- client shares the one store.
+function test_pipelined_commands_and_a_shared_store()
+  local f, addr = start()
+  assert(f.sock:sendall("SET a 1\nSET b 2\nGET a\nDEL b\nGET b\n"))
+  for _, want in ipairs({"OK", "OK", "VALUE 1", "DELETED", "NOT FOUND"}) do
+    expect.eq(f:recv(), want)
+  end
+  local other = frame.wrap(assert(socket.connect(addr)), frame.line())
+  expect.eq(ask(other, "GET a"), "VALUE 1")
+end
+
+-- kv_client.lua (beside this file) sends its arguments as one command.
+function test_client_script()
+  local _, addr = start()
+  run("kv_client.lua", addr, "SET", "greeting", "hello")
+  run("kv_client.lua", addr, "GET", "greeting")
+  run("kv_client.lua", addr, "MAYBE")
+  expect.eq(testing.output(), "OK\nVALUE hello\nERROR unknown command MAYBE\n")
 end

@@ -1,0 +1,4 @@
+-- A file that loads, beside two that do not: its tests still run.
+
+function test_fine()
+end

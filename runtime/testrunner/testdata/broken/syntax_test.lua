@@ -1,0 +1,3 @@
+function test_one()
+  local x = = 1
+end

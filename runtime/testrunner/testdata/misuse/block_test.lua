@@ -1,0 +1,5 @@
+do
+  testing.virtual_time()
+end
+
+function test_never_runs() end
