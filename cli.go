@@ -106,6 +106,7 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 		fmt.Fprintf(io.Err, "netplay: %v\nrun 'netplay help' for usage\n", err)
 		return exitUsage
 	}
+	applyMemoryLimit(inv.maxBuffered)
 	switch inv.command {
 	case "help":
 		fmt.Fprint(io.Out, usage())

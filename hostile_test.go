@@ -486,8 +486,7 @@ func budgetFlood(t *testing.T, n int, budget int64, goodWhileSpent func(t *testi
 	}
 	t.Run("RSS under the budget plus a fixed overhead", func(t *testing.T) {
 		if peak > shown+fixedOverhead {
-			t.Skipf("bug: peak RSS %s is %s over the %s budget, not a fixed overhead (%s): the budget bounds the bytes buffered, not the heap; storage past 256 KiB is reallocated at each growth and the old one left to the collector, which (GOGC=100) lets the heap reach about twice what is live. A memory limit tied to the budget (debug.SetMemoryLimit; GOMEMLIMIT=80MiB gave 14 MiB over 64 MiB) would bound it",
-				mib(peak), mib(peak-shown), mib(shown), mib(fixedOverhead))
+			t.Errorf("peak RSS %s is %s over the %s budget, not a fixed overhead (%s)", mib(peak), mib(peak-shown), mib(shown), mib(fixedOverhead))
 		}
 	})
 	if goodWhileSpent != nil {
@@ -523,7 +522,7 @@ func TestHostileBufferedInputBudget(t *testing.T) {
 		before := srv.out.count(isBudgetLine)
 		if err := echoOnce(srv.addr, "a good client"); err != nil {
 			refused := srv.out.waitFor(before+1, isBudgetLine, time.Second)
-			t.Skipf("bug: while partial frames held open have spent the budget, a new connection gets \"memory budget exceeded\" on its first read of 4 KiB (server said so: %v), so a good client is dropped, not served: %v", refused, err)
+			t.Errorf("while partial frames held open have spent the budget, a good client was dropped (server said \"memory budget exceeded\": %v): %v", refused, err)
 		}
 	})
 }
@@ -612,7 +611,7 @@ func TestHostileBudgetComesBack(t *testing.T) {
 				t.Logf("round %d (budget %s): %d connections read input before they ended; a good client afterwards: %v", round, mib(int64(tc.budget)), held[round-1], err)
 				if err != nil {
 					refused := srv.out.waitFor(before+1, isBudgetLine, time.Second)
-					t.Skipf("bug: the budget is not given back when a socket still holding buffered input is closed (netio.Socket.close leaves its read buffer charged; only a read that drains the buffer gives it back): after %s, with no client connected, a good client is refused (server said \"memory budget exceeded\": %v; client: %v), and stays refused for the life of the process", tc.name, refused, err)
+					t.Fatalf("after %s, with no client connected, a good client is refused (server said \"memory budget exceeded\": %v; client: %v): closing a socket did not give its buffered input back to the budget", tc.name, refused, err)
 				}
 			}
 			if held[1] < held[0] {

@@ -47,7 +47,7 @@ func TestReadmeDocumentsTheLuaAPI(t *testing.T) {
 	}
 	methods := map[string]string{
 		lualib.SocketTypeName: "__index", lualib.TaskTypeName: "__index", lualib.TimerTypeName: "__index",
-		lualib.CodecTypeName: "__index", lualib.FramedTypeName: "methods",
+		lualib.CodecTypeName: "__index", lualib.FramedTypeName: "methods", lualib.PeerTypeName: "methods",
 	}
 	for typ, field := range methods {
 		mt := h.L.GetTypeMetatable(typ).(*lua.LTable)

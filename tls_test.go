@@ -152,3 +152,13 @@ func certFilesOnly(t *testing.T) string {
 	cert, _ := certFiles(t)
 	return cert
 }
+
+// TLS over the virtual network follows the virtual clock: handshakes,
+// reads that wait for a sleeping peer, and timeouts land at exact
+// virtual times (testdata/tls/virtual_test.lua).
+func TestTLSInVirtualTime(t *testing.T) {
+	r := runCLI(t, "test", "testdata/tls")
+	if r.status != 0 || r.stdout != "4 passed, 0 failed\n" {
+		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}

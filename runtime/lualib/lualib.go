@@ -35,6 +35,7 @@ var Modules = []host.Module{
 	{Name: "frame", Loader: OpenFrame},
 	{Name: "bin", Loader: OpenBin},
 	{Name: "json", Loader: OpenJSON},
+	{Name: "replay", Loader: OpenReplay},
 }
 
 // NewHost returns a host with every netplay module installed.

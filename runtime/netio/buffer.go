@@ -25,12 +25,18 @@ func NewBudget(max int64) *Budget { return &Budget{max: max} }
 func (b *Budget) Used() int64 { return b.used.Load() }
 
 // reserve takes n bytes from the budget, or reports that they are not
-// there.
-func (b *Budget) reserve(n int) bool {
+// there. Only a connection's first storage (minReadSize, from empty) may
+// use the last eighth of the budget: partial frames held open by a flood
+// can spend the rest, but a new client can still read its first request.
+func (b *Budget) reserve(n int, first bool) bool {
 	if b == nil {
 		return true
 	}
-	if b.used.Add(int64(n)) > b.max {
+	limit := b.max
+	if !first {
+		limit -= b.max / 8
+	}
+	if b.used.Add(int64(n)) > limit {
 		b.used.Add(-int64(n))
 		return false
 	}
@@ -123,7 +129,8 @@ func (b *readBuffer) release() {
 // spent; the buffer is then unchanged).
 func (b *readBuffer) replaceStorage(n, front int) error {
 	size := sizeFor(n)
-	if !b.budget.reserve(size - cap(b.buf)) {
+	first := b.buf == nil && size == minReadSize
+	if !b.budget.reserve(size-cap(b.buf), first) {
 		return ErrBudget
 	}
 	nb := getStorage(size)[:size]
@@ -193,7 +200,14 @@ func (b *readBuffer) space(want int) ([]byte, error) {
 		b.r, b.w = 0, n
 		return b.buf[b.w:], nil
 	}
-	if err := b.replaceStorage(n+want, 0); err != nil {
+	err := b.replaceStorage(n+want, 0)
+	if errors.Is(err, ErrBudget) && b.buf == nil && want > minReadSize {
+		// An empty buffer asks for its adaptive size; the first 4 KiB
+		// will do when the budget is short.
+		b.size = minReadSize
+		err = b.replaceStorage(minReadSize, 0)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return b.buf[b.w:], nil

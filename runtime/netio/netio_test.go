@@ -448,10 +448,42 @@ func TestBudgetBoundsWhatAllBuffersHold(t *testing.T) {
 		if Message(err) != "memory budget exceeded" {
 			t.Fatalf("second: %v", err)
 		}
-		s0.Close()
-		s0.rb.release()
-		if used := budget.Used(); used > 1<<20 {
-			t.Fatalf("after closing, used %d", used)
+		held := budget.Used()
+		s0.Close() // its 600 KiB, never read, go back at once
+		if used := budget.Used(); used >= held-600<<10 {
+			t.Fatalf("after closing a socket holding 600 KiB: used %d, before %d", used, held)
+		}
+	})
+}
+
+// Partial frames may spend seven eighths of the budget; the last eighth is
+// kept for connections' first 4 KiB, so a new client is still served.
+func TestBudgetKeepsAnEighthForFirstReads(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		budget := NewBudget(1 << 20)
+		w := waiter(t)
+		hog, hogSrv := pair(t, nw)
+		hogSrv.SetBudget(budget)
+		go hog.Send(w, make([]byte, 2<<20))
+		need := func(buf []byte) (int, []byte, error) { return 0, nil, nil }
+		if _, _, err := hogSrv.RecvFrame(w, need); Message(err) != "memory budget exceeded" {
+			t.Fatalf("hog: %v", err)
+		}
+		if used := budget.Used(); used > 1<<20-1<<20/8 {
+			t.Fatalf("a growing buffer holds %d of the budget, more than seven eighths", used)
+		}
+		c, s := pair(t, nw)
+		s.SetBudget(budget)
+		if _, err := c.Send(w, []byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Recv(w, 100)
+		if err != nil || string(got) != "hello" {
+			t.Fatalf("new client: %q, %v", got, err)
+		}
+		hogSrv.Close()
+		if used := budget.Used(); used != 0 {
+			t.Fatalf("after the hog closed and the client's input was read: used %d", used)
 		}
 	})
 }

@@ -32,7 +32,7 @@ func (s *Socket) Recv(w Waiter, n int) ([]byte, error) {
 	if err := s.rd.acquire(w, "recv"); err != nil {
 		return nil, err
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	if s.rb.Len() > 0 {
 		return s.rb.Take(min(n, s.rb.Len())), nil
 	}
@@ -145,7 +145,7 @@ func (s *Socket) receive(w Waiter, what string, want func() int, ready func(buf 
 	if err := s.rd.acquire(w, what); err != nil {
 		return nil, nil, err
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	deadline := s.deadline(w) // every wait of the call shares it
 	for {
 		done, err := ready(s.rb.Bytes(), s.eof)
@@ -271,7 +271,7 @@ func (s *Socket) Unread(w Waiter, p []byte) error {
 	if err := s.rd.acquire(w, "unread"); err != nil {
 		return err
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	return s.rb.Unread(p)
 }
 
@@ -283,7 +283,7 @@ func (s *Socket) Buffered(fn func(buf []byte, eof bool) (consume int)) (ok bool)
 	if !s.rd.tryAcquire() {
 		return false
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	n := fn(s.rb.Bytes(), s.eof)
 	s.rb.Consume(min(n, s.rb.Len()))
 	return true
@@ -301,7 +301,7 @@ func (s *Socket) ReadMore(w Waiter, limit int) error {
 	if err := s.rd.acquire(w, "recv frame"); err != nil {
 		return err
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	start := s.rb.Len()
 	deadline := s.deadline(w)
 	for {

@@ -90,7 +90,7 @@ func (s *Socket) hasBufferedInput() bool {
 	if !s.rd.tryAcquire() {
 		return false
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	return s.rb.Len() > 0
 }
 

@@ -298,6 +298,7 @@ func (s *Socket) close(ctx context.Context, reset bool) error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	defer s.freeReadBuffer()
 	if reset {
 		s.Emit(Event{Kind: wiretrace.Reset, Out: true, Op: "close", Ctx: ctx})
 	} else {
@@ -326,6 +327,26 @@ func (s *Socket) close(ctx context.Context, reset bool) error {
 		err = pc.close()
 	}
 	return err
+}
+
+// releaseRead gives up the read slot. On a closed socket the read buffer
+// goes back to its pool and the budget: either close finds the slot free
+// or the last reader, releasing it, finds the socket closed.
+func (s *Socket) releaseRead() {
+	s.rd.release()
+	if s.closed.Load() {
+		s.freeReadBuffer()
+	}
+}
+
+// freeReadBuffer releases the read buffer of a closed socket if no reader
+// holds the slot (the reader then does it on its way out). Bytes a peer
+// sent that were never read no longer count against the budget.
+func (s *Socket) freeReadBuffer() {
+	if s.rd.tryAcquire() {
+		s.rb.release()
+		s.rd.release()
+	}
 }
 
 // LocalAddr is the socket's own address, or nil while fresh.

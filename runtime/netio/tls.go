@@ -204,8 +204,9 @@ type tlsStream struct {
 	tc         *tls.Conn
 	client     bool
 	serverName string      // a client's: the name the certificate must match
+	mem        *memConn    // the in-process connection under tc, or nil
 	done       atomic.Bool // the handshake succeeded
-	mu         sync.Mutex  // the handshake runs once
+	hs         slot        // the handshake runs once, in the first task to need it
 	hsErr      error
 	traceTo    func(err error, w Waiter) // reports the handshake to the trace
 }
@@ -239,13 +240,16 @@ func (t *tlsStream) close() error {
 	return err
 }
 
-// handshake runs the handshake once, waiting outside the interpreter.
+// handshake runs the handshake once; a task that needs it while another
+// runs it waits for that one's result.
 func (t *tlsStream) handshake(w Waiter, deadline time.Time) error {
 	if t.done.Load() {
 		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	if err := t.hs.acquire(w, "tls handshake"); err != nil {
+		return err
+	}
+	defer t.hs.release()
 	if t.done.Load() {
 		return nil
 	}
@@ -253,21 +257,20 @@ func (t *tlsStream) handshake(w Waiter, deadline time.Time) error {
 		return t.hsErr
 	}
 	var err error
-	werr := w.Outside("tls handshake", nil, func(ctx context.Context) error {
-		hctx := ctx
-		if !deadline.IsZero() {
+	werr := t.call(w, "tls handshake", deadline, true, true, nil, func(ctx context.Context) error {
+		if t.mem == nil && !deadline.IsZero() {
 			var cancel context.CancelFunc
-			hctx, cancel = context.WithDeadline(ctx, deadline)
+			ctx, cancel = context.WithDeadline(ctx, deadline)
 			defer cancel()
 		}
-		err = t.tc.HandshakeContext(hctx)
+		err = t.tc.HandshakeContext(ctx)
 		return nil
 	})
 	if werr != nil {
 		return werr
 	}
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			err = ErrTimeout
 		}
 		t.hsErr = tlsError(err)
@@ -281,6 +284,20 @@ func (t *tlsStream) handshake(w Waiter, deadline time.Time) error {
 		t.traceTo(nil, w)
 	}
 	return nil
+}
+
+// call runs op, which may block in crypto/tls. Over a real connection it
+// runs outside the interpreter (the caller applies the deadline); over the
+// in-process network it runs in the task itself, memConn parking it at
+// each wait with deadline on the host's clock, so virtual time moves on
+// while TLS waits for a peer that sleeps.
+func (t *tlsStream) call(w Waiter, what string, deadline time.Time, reading, writing bool, probe func() bool, op func(ctx context.Context) error) error {
+	if t.mem == nil {
+		return w.Outside(what, probe, op)
+	}
+	unbind := t.mem.bind(w, deadline, reading, writing)
+	defer unbind()
+	return op(w.Context())
 }
 
 // tryRead returns plaintext the TLS layer can give without waiting: a
@@ -307,9 +324,10 @@ func (t *tlsStream) waitRead(w Waiter, what string, deadline time.Time, p []byte
 	if r, ok := t.inner.(*realStream); ok {
 		probe = r.probeRead
 	}
-	werr := w.Outside(what, probe, func(ctx context.Context) error {
-		stop := watch(ctx, deadline, t.tc.SetReadDeadline)
-		defer stop()
+	werr := t.call(w, what, deadline, true, false, probe, func(ctx context.Context) error {
+		if t.mem == nil {
+			defer watch(ctx, deadline, t.tc.SetReadDeadline)()
+		}
 		n, err = t.tc.Read(p)
 		return nil
 	})
@@ -330,9 +348,10 @@ func (t *tlsStream) waitWrite(w Waiter, deadline time.Time, p []byte) (n int, er
 	if err := t.handshake(w, deadline); err != nil {
 		return 0, err
 	}
-	werr := w.Outside("send", nil, func(ctx context.Context) error {
-		stop := watch(ctx, deadline, t.tc.SetWriteDeadline)
-		defer stop()
+	werr := t.call(w, "send", deadline, false, true, nil, func(ctx context.Context) error {
+		if t.mem == nil {
+			defer watch(ctx, deadline, t.tc.SetWriteDeadline)()
+		}
 		n, err = t.tc.Write(p)
 		return nil
 	})
@@ -412,18 +431,20 @@ func (s *Socket) flushBeforeTLS(w Waiter, st stream) {
 // wrapTLS makes the TLS stream over st's connection.
 func (s *Socket) wrapTLS(st stream, buffered []byte, opts TLSOptions, client bool, cert *TLSCert) (*tlsStream, error) {
 	var conn net.Conn
+	var mem *memConn
 	switch inner := st.(type) {
 	case *realStream:
 		conn = &fdConn{Conn: inner.c, r: inner}
 	case *memStream:
-		conn = &memConn{s: inner}
+		mem = &memConn{s: inner}
+		conn = mem
 	default:
 		return nil, errors.New("tls: this connection cannot carry TLS")
 	}
 	if len(buffered) > 0 {
 		conn = &prefixConn{Conn: conn, prefix: buffered}
 	}
-	ts := &tlsStream{inner: st, client: client}
+	ts := &tlsStream{inner: st, client: client, mem: mem}
 	if client {
 		host, _, _ := net.SplitHostPort(addrString(st.remoteAddr()))
 		cfg, err := opts.clientConfig(host)
@@ -512,12 +533,40 @@ func (s *Socket) TLSCert() *TLSCert {
 }
 
 // memConn is an in-process connection as a net.Conn, for crypto/tls.
-// Its waits block the goroutine (in real time): TLS over the in-process
-// network works, but its reads count as waits on the outside world.
+// crypto/tls runs in the calling task (see tlsStream.call), and memConn
+// waits the way the in-process network does: parked through the task's
+// Waiter, with deadlines on the host's clock, so TLS works under virtual
+// time. Outside a call (closing) it never waits.
 type memConn struct {
-	s        *memStream
-	rdl, wdl time.Time
-	mu       sync.Mutex
+	s      *memStream
+	mu     sync.Mutex
+	reader Waiter    // the task reading through the conn now, or nil
+	writer Waiter    // the task writing through it now, or nil
+	rdl    time.Time // their deadlines (the host's clock)
+	wdl    time.Time
+}
+
+// bind makes reads (and, for writing, writes) wait through w until the
+// returned function is called.
+func (m *memConn) bind(w Waiter, deadline time.Time, reading, writing bool) (unbind func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if reading {
+		m.reader, m.rdl = w, deadline
+	}
+	if writing {
+		m.writer, m.wdl = w, deadline
+	}
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if reading {
+			m.reader, m.rdl = nil, time.Time{}
+		}
+		if writing {
+			m.writer, m.wdl = nil, time.Time{}
+		}
+	}
 }
 
 func (m *memConn) Read(p []byte) (int, error) {
@@ -526,9 +575,15 @@ func (m *memConn) Read(p []byte) (int, error) {
 		if err != errWouldBlock {
 			return n, err
 		}
-		if err := m.wait(&m.s.in.readers, m.s.in, func() bool {
-			return len(m.s.in.buf) > 0 || m.s.in.eof || m.s.in.reset || m.s.isClosed()
-		}, m.readDeadline()); err != nil {
+		m.mu.Lock()
+		w, deadline := m.reader, m.rdl
+		m.mu.Unlock()
+		in := m.s.in
+		if err := m.wait(w, "recv", deadline, func(wake func() bool) func() {
+			in.mu.Lock()
+			defer in.mu.Unlock()
+			return in.readers.armLocked(wake, len(in.buf) > 0 || in.eof || in.reset || m.s.isClosed(), &in.mu)
+		}); err != nil {
 			return 0, err
 		}
 	}
@@ -545,74 +600,45 @@ func (m *memConn) Write(p []byte) (int, error) {
 		if err != errWouldBlock {
 			return written, err
 		}
+		m.mu.Lock()
+		w, deadline := m.writer, m.wdl
+		m.mu.Unlock()
 		out := m.s.out
-		if err := m.wait(&out.writers, out, func() bool {
-			return len(out.buf) < out.max || out.gone || out.reset || m.s.isClosed()
-		}, m.writeDeadline()); err != nil {
+		if err := m.wait(w, "send", deadline, func(wake func() bool) func() {
+			out.mu.Lock()
+			defer out.mu.Unlock()
+			return out.writers.armLocked(wake, len(out.buf) < out.max || out.gone || out.reset || m.s.isClosed(), &out.mu)
+		}); err != nil {
 			return written, err
 		}
 	}
 	return written, nil
 }
 
-// wait blocks until ready holds (checked under p's lock), or the deadline.
-func (m *memConn) wait(list *waitList, p *memPipe, ready func() bool, deadline time.Time) error {
-	ch := make(chan struct{})
-	var once sync.Once
-	p.mu.Lock()
-	disarm := list.armLocked(func() bool {
-		woke := false
-		once.Do(func() { woke = true; close(ch) })
-		return woke
-	}, ready(), &p.mu)
-	p.mu.Unlock()
-	defer disarm()
-	var timeout <-chan time.Time
-	if !deadline.IsZero() {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case <-ch:
-		return nil
-	case <-timeout:
+// wait parks through w; without a task to wait for it fails at once, as a
+// read past its deadline does (crypto/tls keeps what it had and tries
+// again later).
+func (m *memConn) wait(w Waiter, what string, deadline time.Time, arm func(wake func() bool) func()) error {
+	if w == nil {
 		return os.ErrDeadlineExceeded
 	}
-}
-
-func (m *memConn) readDeadline() time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.rdl
-}
-
-func (m *memConn) writeDeadline() time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.wdl
+	err := w.Park(what, deadline, arm)
+	if errors.Is(err, ErrTimeout) {
+		return os.ErrDeadlineExceeded
+	}
+	return err
 }
 
 func (m *memConn) Close() error         { return m.s.close() }
 func (m *memConn) LocalAddr() net.Addr  { return m.s.local }
 func (m *memConn) RemoteAddr() net.Addr { return m.s.remote }
 func (m *memConn) CloseWrite() error    { return m.s.closeWrite() }
-func (m *memConn) SetDeadline(t time.Time) error {
-	m.SetReadDeadline(t)
-	return m.SetWriteDeadline(t)
-}
-func (m *memConn) SetReadDeadline(t time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.rdl = t
-	return nil
-}
-func (m *memConn) SetWriteDeadline(t time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.wdl = t
-	return nil
-}
+
+// The deadlines crypto/tls sets are on the real clock; memConn's come
+// from bind, on the host's.
+func (m *memConn) SetDeadline(time.Time) error      { return nil }
+func (m *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (m *memConn) SetWriteDeadline(time.Time) error { return nil }
 
 // fdConn reads a real connection for crypto/tls the way realStream's
 // waits do: in the network poller's callback, which marks the read as

@@ -212,7 +212,7 @@ func (s *Socket) RecvFrom(w Waiter, n int) ([]byte, net.Addr, error) {
 	if err := s.rd.acquire(w, "recvfrom"); err != nil {
 		return nil, nil, err
 	}
-	defer s.rd.release()
+	defer s.releaseRead()
 	p := make([]byte, min(n, maxDirectRead))
 	k, from, err := pc.tryReadFrom(p)
 	for err == errWouldBlock {

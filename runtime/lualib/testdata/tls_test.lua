@@ -104,3 +104,26 @@ function test_framing_and_timeouts_over_tls()
   eq(last, nil); eq(why, "closed"); eq(partial, "")
   server:join(); srv:close()
 end
+
+-- A reader and a writer task on one fresh TLS connection both need the
+-- handshake: the second waits for the first's, the interpreter is not held.
+function test_two_tasks_need_the_handshake_at_once()
+  local l = assert(socket.listen("127.0.0.1:0", {tls = {selfsigned = true}}))
+  local got, sent
+  local server = spawn(function()
+    local c = assert(l:accept())
+    c:settimeout(5)
+    local r = spawn(function() got = c:recv(5) end)
+    local w = spawn(function() sent = c:send("hi") end)
+    r:join(); w:join()
+    c:close()
+  end)
+  local c = assert(socket.connect(l:getsockname(), {tls = {insecure = true}, timeout = 5}))
+  eq(c:recv(2), "hi")
+  assert(c:send("hello"))
+  server:join(5)
+  eq(got, "hello")
+  eq(sent, 2)
+  c:close()
+  l:close()
+end
