@@ -51,7 +51,7 @@ usage:
   netplay                          REPL
   netplay run FILE [ARGS...]       run a script file or a bundled script (see list)
   netplay FILE [ARGS...]           the same
-  netplay -e CODE                  run a chunk of Lua
+  netplay -e CODE [-e CODE...]     run chunks of Lua, in order
   netplay -i FILE [ARGS...]        run FILE, then a REPL over the same state
   netplay --trace[=hex|json] ...   also print every event on the wire to stderr
   netplay --trace-file FILE ...    ... to FILE instead (--trace-time=rel: seconds since the start)
@@ -61,11 +61,31 @@ usage:
   netplay --max-buffered BYTES ... bound the input all sockets buffer (default 256 MiB)
   netplay --shape SPEC ...         shape every socket's writes ('split=3,delay=0.01')
   netplay list                     the bundled scripts
-  netplay help | version
+  netplay help [COMMAND] | version
 `
 
 const usageTail = `
 Start with the guided tour:  netplay run tour
+`
+
+// runUsage is what netplay run --help and netplay help run print.
+const runUsage = `usage: netplay run FILE [ARGS...]
+       netplay FILE [ARGS...]
+
+Runs the Lua script FILE: a file, or a bundled script by name from any
+folder (netplay list shows them; a real file of the same name wins, so
+netplay show part1/server > server.lua gives a copy to change). The
+script sees arg[0] = FILE and arg[1..] = ARGS, and ARGS as ... (as lua).
+
+The tutorial's scripts take [host:]port as their first argument (default
+127.0.0.1:1234):   netplay run part1/server 5000
+
+run returns when the main chunk and every task it spawned have finished.
+Exit status: 0 done; 1 a script error (the message and a traceback on
+stderr); 2 no such script, or a usage error. Ctrl-C or SIGTERM closes
+every socket, stops every task and exits 130.
+
+Before run:  --trace (every send and receive on stderr), --max-alloc BYTES.
 `
 
 // subcommand is a command with a file (or package) of its own:
@@ -109,8 +129,7 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 	applyMemoryLimit(inv.maxBuffered)
 	switch inv.command {
 	case "help":
-		fmt.Fprint(io.Out, usage())
-		return exitOK
+		return help(inv.target, io)
 	case "version":
 		fmt.Fprintf(io.Out, "netplay %s\n", version)
 		return exitOK
@@ -127,7 +146,8 @@ func Main(ctx context.Context, args []string, io Stdio) int {
 // invocation is a parsed command line.
 type invocation struct {
 	command string   // run, eval, help, version, list, repl, interactive (-i), subcommand
-	target  string   // the script (run), the code (eval) or the subcommand's name
+	target  string   // the script (run), the subcommand's name, the command help is about
+	chunks  []string // the code of each -e (eval), in order
 	args    []string // the script's arguments
 	trace   traceFlags
 
@@ -188,8 +208,12 @@ func parseArgs(args []string) (invocation, error) {
 			if len(args) < 2 {
 				return inv, errors.New("-e needs a chunk of Lua code")
 			}
-			inv.command, inv.target, inv.args = "eval", args[1], args[2:]
-			return inv, nil
+			inv.command, inv.chunks = "eval", append(inv.chunks, args[1])
+			args = args[2:]
+			if len(args) == 0 || args[0] != "-e" {
+				inv.args = args
+				return inv, nil
+			}
 		case "-i":
 			if len(args) < 2 {
 				return inv, errors.New("-i needs a script: netplay -i FILE [ARGS...]")
@@ -211,12 +235,22 @@ func parseArgs(args []string) (invocation, error) {
 		return inv, nil
 	}
 	switch args[0] {
-	case "help", "version", "list":
+	case "help":
+		inv.command = "help"
+		if len(args) > 1 {
+			inv.target = args[1]
+		}
+		return inv, nil
+	case "version", "list":
 		inv.command = args[0]
 		return inv, nil
 	case "run":
 		if len(args) < 2 {
-			return inv, errors.New("run needs a script: netplay run FILE [ARGS...]")
+			return inv, errors.New("run needs a script: netplay run FILE [ARGS...] (netplay help run)")
+		}
+		if args[1] == "-h" || args[1] == "--help" {
+			inv.command, inv.target = "help", "run"
+			return inv, nil
 		}
 		args = args[1:]
 	default:
@@ -227,6 +261,24 @@ func parseArgs(args []string) (invocation, error) {
 	}
 	inv.command, inv.target, inv.args = "run", args[0], args[1:]
 	return inv, nil
+}
+
+// help implements netplay help [COMMAND]: the usage, or what one command
+// does (netplay help run; a subcommand's own --help).
+func help(command string, stdio Stdio) int {
+	switch command {
+	case "":
+		fmt.Fprint(stdio.Out, usage())
+		return exitOK
+	case "run":
+		fmt.Fprint(stdio.Out, runUsage)
+		return exitOK
+	}
+	if c, ok := subcommands[command]; ok {
+		return c.run(context.Background(), []string{"--help"}, stdio)
+	}
+	fmt.Fprintf(stdio.Err, "netplay: no help on %q: run 'netplay help' for the commands\n", command)
+	return exitUsage
 }
 
 // list prints the bundled scripts by part, in the order the series
@@ -284,7 +336,7 @@ func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
 // nil function with the exit status.
 func load(h *host.Host, inv invocation, stderr io.Writer) (*lua.LFunction, string, int) {
 	if inv.command == "eval" {
-		fn, err := h.L.LoadString(inv.target)
+		fn, err := loadChunks(h.L, inv.chunks)
 		if err != nil {
 			fmt.Fprintf(stderr, "netplay: %v\n", err)
 			return nil, "", exitError
@@ -306,6 +358,37 @@ func load(h *host.Host, inv invocation, stderr io.Writer) (*lua.LFunction, strin
 		return nil, "", exitError
 	}
 	return fn, inv.target, 0
+}
+
+// loadChunks compiles each -e chunk and returns one function that runs
+// them in order, each with the script's arguments, as lua -e A -e B does.
+// Nothing runs when one does not compile.
+func loadChunks(L *lua.LState, chunks []string) (*lua.LFunction, error) {
+	fns := make([]*lua.LFunction, len(chunks))
+	for i, code := range chunks {
+		fn, err := L.LoadString(code)
+		if err != nil {
+			return nil, err
+		}
+		fns[i] = fn
+	}
+	if len(fns) == 1 {
+		return fns[0], nil
+	}
+	return L.NewFunction(func(L *lua.LState) int {
+		args := make([]lua.LValue, L.GetTop())
+		for i := range args {
+			args[i] = L.Get(i + 1)
+		}
+		for _, fn := range fns {
+			L.Push(fn)
+			for _, a := range args {
+				L.Push(a)
+			}
+			L.Call(len(args), 0)
+		}
+		return 0
+	}), nil
 }
 
 // wait returns when every task has finished (0, or 1 if any failed), when
@@ -346,7 +429,7 @@ func wait(ctx context.Context, h *host.Host, main *host.Task, stderr io.Writer) 
 
 // startREPL runs the REPL (netplay, or netplay -i FILE [ARGS...]: FILE
 // runs first, as the REPL's first entry, and its tasks keep running).
-// The line editor is used when stdin and stdout are terminals.
+// The line editor is used when stdin is a terminal, whatever stdout is.
 func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 	var startup []string
 	if inv.command == "interactive" {
@@ -359,7 +442,7 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		}
 		startup = append([]string{inv.target}, inv.args...)
 	}
-	terminal := repl.IsTerminal(stdio.In, stdio.Out)
+	terminal := repl.IsTerminal(stdio.In)
 	history := ""
 	if terminal {
 		history = repl.DefaultHistoryFile()

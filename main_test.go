@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netplay/runtime/luatest"
+	"netplay/scripts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -206,6 +207,8 @@ func TestCommandLine(t *testing.T) {
 	os.WriteFile(script, []byte("print(arg[0], arg[1], arg[2], select('#', ...), ...)\n"), 0o644)
 	broken := filepath.Join(dir, "broken.lua")
 	os.WriteFile(broken, []byte("local x =\n  = 2\n"), 0o644)
+	unfinished := filepath.Join(dir, "unfinished.lua")
+	os.WriteFile(unfinished, []byte("local x = 1\nfor i = 1, 3 do\n  print(i)\n"), 0o644)
 	failing := filepath.Join(dir, "failing.lua")
 	os.WriteFile(failing, []byte("local function f()\n  error('it broke')\nend\nf()\n"), 0o644)
 	cases := []struct {
@@ -220,7 +223,22 @@ func TestCommandLine(t *testing.T) {
 		{"-e", []string{"-e", "print(1 + 1)"}, 0, "2\n", ""},
 		{"-e error", []string{"-e", "error('bad')"}, 1, "", "netplay: <string>:1: bad\nstack traceback:\n"},
 		{"error names file and line", []string{failing}, 1, "", "netplay: " + failing + ":2: it broke\nstack traceback:\n"},
-		{"syntax error names file and line", []string{"run", broken}, 1, "", "netplay: " + broken + " line:2(column:3) near '=':   syntax error"},
+		{"syntax error names file and line", []string{"run", broken}, 1, "", "netplay: " + broken + ":2: syntax error near '='\n"},
+		{"an unfinished file names its line", []string{"run", unfinished}, 1, "", "netplay: " + unfinished + ":4: 'end' expected (to close 'for' at line 2) near <eof>\n"},
+		{"-e syntax error", []string{"-e", "for i = 1, 2 do"}, 1, "", "netplay: <string>:1: 'end' expected near <eof>\n"},
+		{"-e twice runs both in order", []string{"-e", "x = 1 print('a', ...)", "-e", "print(x + 1, ...)", "p", "q"}, 0, "a\tp\tq\n2\tp\tq\n", ""},
+		{"-e thrice", []string{"-e", "io.write(1)", "-e", "io.write(2)", "-e", "print(3)"}, 0, "123\n", ""},
+		{"-e: nothing runs when one does not compile", []string{"-e", "print(1)", "-e", "x = = 1"}, 1, "", "netplay: <string>:1: syntax error near '='\n"},
+		{"-e: an error stops the rest", []string{"-e", "error('first', 0)", "-e", "print(2)"}, 1, "", "netplay: first\n"},
+		{"run --help", []string{"run", "--help"}, 0, runUsage, ""},
+		{"run -h", []string{"run", "-h"}, 0, runUsage, ""},
+		{"help run", []string{"help", "run"}, 0, runUsage, ""},
+		{"help show", []string{"help", "show"}, 0, showUsage, ""},
+		{"help of nothing", []string{"help", "nope"}, 2, "", "netplay: no help on \"nope\": run 'netplay help' for the commands\n"},
+		{"show a bundled script", []string{"show", "part1/client_recv8"}, 0, string(mustBundled(t, "part1/client_recv8")), ""},
+		{"show with .lua", []string{"show", "part1/client_recv8.lua"}, 0, string(mustBundled(t, "part1/client_recv8")), ""},
+		{"show no such script", []string{"show", "part9/nope"}, 2, "", "netplay: part9/nope: no such bundled script (netplay list shows them)\n"},
+		{"show needs a name", []string{"show"}, 2, "", "netplay: show needs one script name\n"},
 		{"no such script", []string{"run", "nosuch"}, 2, "", "netplay: nosuch: no such file or bundled script\n"},
 		{"no such file", []string{filepath.Join(dir, "nope.lua")}, 2, "", "netplay: " + filepath.Join(dir, "nope.lua") + ": no such file"},
 		{"unknown flag", []string{"--bogus"}, 2, "", "netplay: unknown flag --bogus\nrun 'netplay help' for usage\n"},
@@ -240,6 +258,16 @@ func TestCommandLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustBundled is the source of a bundled script, as the embedded file has it.
+func mustBundled(t *testing.T, name string) []byte {
+	t.Helper()
+	src, err := scripts.FS.ReadFile(name + ".lua")
+	if err != nil || len(src) == 0 {
+		t.Fatalf("bundled %s: %v", name, err)
+	}
+	return src
 }
 
 func TestHelpAndList(t *testing.T) {

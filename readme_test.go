@@ -3,73 +3,89 @@ package main
 import (
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
-
-	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
 	"netplay/runtime/testrunner"
 )
 
-// The README's Lua API reference stays in step with the code: every
-// module function (those of test files included) and every method of
-// every userdata type is documented.
-func TestReadmeDocumentsTheLuaAPI(t *testing.T) {
+// The README's Lua API tables are lualib.API, both ways: each signature
+// in the first column of a table of the "Lua API" section is one of
+// lualib.API's, written the same, and each of lualib.API's is in a table
+// (so deleting a row, or renaming a function in one place only, fails).
+// lualib.API itself must document every registered function and method
+// and nothing else (lualib.CheckAPI), so the tables and the code agree.
+func TestReadmeAPITablesAreTheAPI(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := string(readme)
+	rows := apiTableSignatures(t, string(readme))
+	docs := map[string]string{} // callee -> signature
+	for _, d := range lualib.API {
+		docs[lualib.Callee(d.Sig)] = d.Sig
+	}
+	inReadme := map[string]bool{}
+	for _, sig := range rows {
+		callee := lualib.Callee(sig)
+		if callee == "" {
+			continue // a field: f.sock, json.null
+		}
+		inReadme[sig] = true
+		switch want, ok := docs[callee]; {
+		case !ok:
+			t.Errorf("README row `%s`: no such function or method (not in lualib.API)", sig)
+		case want != sig:
+			t.Errorf("README row `%s`: lualib.API writes it `%s`", sig, want)
+		}
+	}
+	for _, d := range lualib.API {
+		if !inReadme[d.Sig] {
+			t.Errorf("README has no row for `%s` (%s)", d.Sig, d.Module)
+		}
+	}
 	h, err := testrunner.NewHost(host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	var missing []string
-	for _, m := range append(append([]host.Module{}, lualib.Modules...), testrunner.Modules...) {
-		mod, ok := h.L.GetGlobal(m.Name).(*lua.LTable)
-		if !ok {
-			t.Fatalf("module %s is not a global table", m.Name)
-		}
-		mod.ForEach(func(k, v lua.LValue) {
-			if v.Type() != lua.LTFunction {
-				return
-			}
-			name := m.Name + "." + k.String()
-			short := regexp.MustCompile("`" + regexp.QuoteMeta(k.String()) + `\(`)
-			if !strings.Contains(doc, "`"+name) && !(contains(m.Globals, k.String()) && short.MatchString(doc)) {
-				missing = append(missing, name)
-			}
-		})
+	undocumented, unknown := lualib.CheckAPI(h.L)
+	for _, name := range undocumented {
+		t.Errorf("%s is registered but documented nowhere", name)
 	}
-	methods := map[string]string{
-		lualib.SocketTypeName: "__index", lualib.TaskTypeName: "__index", lualib.TimerTypeName: "__index",
-		lualib.CodecTypeName: "__index", lualib.FramedTypeName: "methods", lualib.PeerTypeName: "methods",
-	}
-	for typ, field := range methods {
-		mt := h.L.GetTypeMetatable(typ).(*lua.LTable)
-		mt.RawGetString(field).(*lua.LTable).ForEach(func(k, _ lua.LValue) {
-			if !regexp.MustCompile(`\w:` + regexp.QuoteMeta(k.String()) + `\(`).MatchString(doc) {
-				missing = append(missing, typ+":"+k.String())
-			}
-		})
-	}
-	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Fatalf("README.md does not document: %s", strings.Join(missing, ", "))
+	for _, sig := range unknown {
+		t.Errorf("`%s` is documented but not registered", sig)
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// apiTableSignatures returns the code spans in the first column of every
+// table row of the README's "Lua API" section.
+func apiTableSignatures(t *testing.T, readme string) []string {
+	t.Helper()
+	_, section, ok := strings.Cut(readme, "\n## Lua API\n")
+	if !ok {
+		t.Fatal("README.md has no ## Lua API section")
+	}
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	span := regexp.MustCompile("`([^`]+)`")
+	var sigs []string
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first, _, _ := strings.Cut(line[2:], " | ")
+		for _, m := range span.FindAllStringSubmatch(first, -1) {
+			sigs = append(sigs, m[1])
 		}
 	}
-	return false
+	if len(sigs) < 50 {
+		t.Fatalf("found only %d signatures in the API tables: is the section's layout changed?", len(sigs))
+	}
+	return sigs
 }
 
 // The README's REPL tutorial is the text :help tutorial prints (and

@@ -136,16 +136,16 @@ with ctx.wrap_socket(conn, server_side=True) as s:
 // the client trusts it and echoes three lines.
 func TestTLSScripts(t *testing.T) {
 	pemFile := filepath.Join(t.TempDir(), "server.pem")
-	srv := startSession(t, "tls echo server", "run", "tls/echo_server", "127.0.0.1:0", pemFile)
-	addr := srv.listening(t)
-	// The server listens, then saves its certificate: wait for the file.
-	srv.out.waitFor(t, "tls echo server", "certificate saved to "+pemFile+"\n")
-	r := runCLI(t, "run", "tls/client", addr.String(), pemFile)
+	srv := startServer(t, "run", "tls/echo_server", "127.0.0.1:0", pemFile)
+	if !srv.stdout.WaitFor("certificate saved to", testTimeout) {
+		t.Fatalf("the server did not save its certificate: %q", srv.stdout.String())
+	}
+	r := runCLI(t, "run", "tls/client", srv.addr.String(), pemFile)
 	want := "echo: hello\necho: over TLS\necho: bye\n"
 	if r.status != exitOK || !strings.HasPrefix(r.stdout, "connected with TLS 1.") || !strings.HasSuffix(r.stdout, want) {
 		t.Fatalf("status %d\nstdout %q\nstderr %q", r.status, r.stdout, r.stderr)
 	}
-	bad := runCLI(t, "run", "tls/client", addr.String(), certFilesOnly(t))
+	bad := runCLI(t, "run", "tls/client", srv.addr.String(), certFilesOnly(t))
 	if bad.status != exitError || bad.stdout != "could not connect: tls: unknown certificate authority\n" {
 		t.Fatalf("an untrusted certificate: status %d stdout %q", bad.status, bad.stdout)
 	}

@@ -2,36 +2,26 @@ package repl
 
 // The REPL's commands: lines that start with ":".
 //
-//	:help [tutorial]   :load FILE [ARGS...]   :tasks   :kill N
-//	:trace on|off|hex|json|CONN      :quit
+//	:help [TOPIC]      :help tutorial [N|all]   :next
+//	:load FILE [ARGS...]   :tasks   :kill N   :trace on|off|hex|json|CONN
+//	:attach CONN [crlf|raw]   :view [off]   :quit
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 
 	"netplay/runtime/lualib"
 	"netplay/runtime/netio"
 )
 
-// helpText is what :help prints.
-//
-//go:embed help.txt
-var helpText string
-
-// tutorialText is what :help tutorial prints (the README's section "The
-// tutorial in the REPL").
-//
-//go:embed tutorial.md
-var tutorialText string
+// commands are the REPL's commands and their short forms, for completion.
+var commands = []string{"attach", "help", "kill", "load", "next", "quit", "tasks", "trace"}
 
 // killWait bounds how long :kill waits to see the task end.
 const killWait = 2 * time.Second
@@ -47,8 +37,12 @@ func (r *REPL) command(ctx context.Context, line string) (status int, leave bool
 	switch name {
 	case "help", "h", "?":
 		r.help(args)
+	case "next", "n":
+		r.out(r.tutorial.show([]string{"next"}))
+	case "attach", "a":
+		return r.attach(ctx, args)
 	case "load", "l":
-		return r.load(ctx, args)
+		return r.load(ctx, args, "")
 	case "tasks", "t":
 		r.listTasks(r.stdout)
 	case "kill", "k":
@@ -65,22 +59,11 @@ func (r *REPL) command(ctx context.Context, line string) (status int, leave bool
 	return exitOK, false
 }
 
-// help implements :help and :help tutorial.
-func (r *REPL) help(args []string) {
-	switch {
-	case len(args) == 0:
-		io.WriteString(r.stdout, helpText)
-	case args[0] == "tutorial":
-		io.WriteString(r.stdout, tutorialText)
-	default:
-		fmt.Fprintf(r.stderr, "no help on %q: try :help or :help tutorial\n", args[0])
-	}
-}
-
 // load implements :load FILE [ARGS...]: the script (a file, or a bundled
 // one such as part1/server) runs as the foreground entry, over the
 // session's globals, with arg = {[0] = FILE, ARGS...} and ARGS as `...`.
-func (r *REPL) load(ctx context.Context, args []string) (status int, leave bool) {
+// hint is foreground's.
+func (r *REPL) load(ctx context.Context, args []string, hint string) (status int, leave bool) {
 	if len(args) == 0 {
 		fmt.Fprintln(r.stderr, "usage: :load FILE [ARGS...]   (a file, or a bundled script: :load part1/server 5000)")
 		return exitOK, false
@@ -96,7 +79,7 @@ func (r *REPL) load(ctx context.Context, args []string) (status int, leave bool)
 		fmt.Fprintln(r.stderr, syntaxMessage(err))
 		return exitOK, false
 	}
-	return r.foreground(ctx, fn, values)
+	return r.foreground(ctx, fn, values, hint)
 }
 
 // kill implements :kill N: task N is cancelled (the sockets it owns are
@@ -148,19 +131,12 @@ func (r *REPL) trace(args []string) {
 	fmt.Fprintf(r.stdout, "trace %s\n", args[0])
 }
 
-// syntaxMessage renders a compile or load error on one line, the way Lua
-// writes positions: stdin:1: syntax error near ')'.
+// syntaxMessage renders a compile or load error on one line, as every
+// entry point does: file:line: message (stdin:1: syntax error near ')').
 func syntaxMessage(err error) string {
 	var aerr *lua.ApiError
 	if errors.As(err, &aerr) && aerr.Cause != nil {
 		err = aerr.Cause
-	}
-	var perr *parse.Error
-	if errors.As(err, &perr) {
-		if perr.Pos.Line == parse.EOF {
-			return fmt.Sprintf("%s: %s near <eof>", perr.Pos.Source, perr.Message)
-		}
-		return fmt.Sprintf("%s:%d: %s near '%s'", perr.Pos.Source, perr.Pos.Line, perr.Message, perr.Token)
 	}
 	return strings.TrimSpace(err.Error())
 }

@@ -79,7 +79,7 @@ func compileSource(src string, keepLocals bool) (*lua.FunctionProto, error) {
 // one is an error now, not an entry to continue.
 func isIncomplete(err error) bool {
 	var perr *parse.Error
-	return errors.As(err, &perr) && perr.Pos.Line == parse.EOF && perr.Message != "unterminated string"
+	return errors.As(err, &perr) && perr.Pos.Line == parse.EOF && perr.Message != "unfinished string"
 }
 
 // globalizeLocals turns the entry's top-level `local` declarations into

@@ -1,15 +1,24 @@
 package repl
 
-// Tab completion: globals and keywords, `mod.` fields and `obj:` methods.
+// Tab completion: globals and keywords, `mod.` fields and `obj:` methods
+// (fields of fields too: fs.sock:), the REPL's :commands, and file names
+// and bundled scripts after :load.
 //
 // Values are looked up with raw reads and by walking metatables' __index
-// tables only: completing never runs Lua code.
+// tables only (and, for framed sockets, their fields sock and codec):
+// completing never runs Lua code. Names that start with "__" (metatable
+// internals) are not offered.
 
 import (
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"netplay/runtime/lualib"
+	"netplay/scripts"
 )
 
 // indexChainMax bounds how many __index tables a lookup follows.
@@ -18,9 +27,70 @@ const indexChainMax = 8
 // complete is liner's word completer: it completes the word before the
 // cursor with the interpreter lock held (tasks keep running around it).
 func (r *REPL) complete(line string, pos int) (head string, words []string, tail string) {
+	if head, words, tail, ok := completeCommand(line, pos); ok {
+		return head, words, tail
+	}
 	r.h.Lock()
 	defer r.h.Unlock()
 	return completeWord(r.h.L, line, pos)
+}
+
+// completeCommand completes a command line: the command's name after
+// ":", a file or bundled script after :load. ok is false for a line of
+// Lua.
+func completeCommand(line string, pos int) (head string, words []string, tail string, ok bool) {
+	runes := []rune(line)
+	if pos < 0 || pos > len(runes) {
+		pos = len(runes)
+	}
+	before, tail := string(runes[:pos]), string(runes[pos:])
+	trimmed := strings.TrimLeft(before, " \t")
+	if !isCommand(trimmed) {
+		return "", nil, "", false
+	}
+	indent := before[:len(before)-len(trimmed)]
+	name, arg, hasArg := strings.Cut(trimmed[1:], " ")
+	if !hasArg {
+		var out []string
+		for _, c := range withPrefix(commands, name) {
+			out = append(out, ":"+c+" ")
+		}
+		return indent, out, tail, true
+	}
+	if (name == "load" || name == "l") && !strings.Contains(strings.TrimLeft(arg, " "), " ") {
+		word := strings.TrimLeft(arg, " ")
+		return before[:len(before)-len(word)], completePath(word), tail, true
+	}
+	return before, nil, tail, true
+}
+
+// completePath lists the files and folders (with a "/") whose path starts
+// with word, and the bundled scripts whose name does.
+func completePath(word string) []string {
+	dir, base := filepath.Split(word)
+	list := dir
+	if list == "" {
+		list = "."
+	}
+	var out []string
+	if entries, err := os.ReadDir(list); err == nil {
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+				continue
+			}
+			if e.IsDir() {
+				name += "/"
+			}
+			out = append(out, dir+name)
+		}
+	}
+	for _, e := range scripts.List() {
+		if strings.HasPrefix(e.Name, word) {
+			out = append(out, e.Name)
+		}
+	}
+	return withPrefix(out, word)
 }
 
 // completeWord returns the line before the word being completed, the
@@ -64,11 +134,15 @@ func isPathRune(r rune) bool {
 	return r == '_' || r == '.' || r == ':' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
-// withPrefix returns the sorted, distinct names that start with prefix.
+// withPrefix returns the sorted, distinct names that start with prefix,
+// without metatable internals (__index) unless prefix asks for them.
 func withPrefix(names []string, prefix string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, n := range names {
+		if strings.HasPrefix(n, "__") && !strings.HasPrefix(prefix, "__") {
+			continue
+		}
 		if strings.HasPrefix(n, prefix) && !seen[n] {
 			seen[n] = true
 			out = append(out, n)
@@ -101,8 +175,11 @@ func lookupPath(L *lua.LState, path string) (lua.LValue, bool) {
 }
 
 // rawField reads v[name] from v itself (a table) or along its __index
-// tables.
+// tables, or a framed socket's field (sock, codec).
 func rawField(L *lua.LState, v lua.LValue, name string) lua.LValue {
+	if f, ok := lualib.Fields(v)[name]; ok {
+		return f
+	}
 	for _, t := range indexChain(L, v) {
 		if f := t.RawGetString(name); f != lua.LNil {
 			return f
@@ -137,9 +214,13 @@ func indexChain(L *lua.LState, v lua.LValue) []*lua.LTable {
 	return chain
 }
 
-// fieldNames lists the string keys that are names, along v's index chain.
+// fieldNames lists the string keys that are names, along v's index chain,
+// and a framed socket's fields.
 func fieldNames(L *lua.LState, v lua.LValue) []string {
 	var names []string
+	for name := range lualib.Fields(v) {
+		names = append(names, name)
+	}
 	for _, t := range indexChain(L, v) {
 		t.ForEach(func(k, _ lua.LValue) {
 			if s, ok := k.(lua.LString); ok && isName(string(s)) {

@@ -21,26 +21,57 @@ const tracebackFrames = 10
 // returned, or its error. Ctrl-C (an interrupt) cancels it; background
 // tasks go on. leave says the session ends meanwhile (ctx was cancelled,
 // or os.exit was called), with status.
-func (r *REPL) foreground(ctx context.Context, fn *lua.LFunction, args []lua.LValue) (status int, leave bool) {
+//
+// hint, when not "", is printed (at a terminal) if the entry is still
+// running once every task has reached a wait: it runs in the foreground
+// and keeps the prompt away (netplay -i part1/server).
+func (r *REPL) foreground(ctx context.Context, fn *lua.LFunction, args []lua.LValue, hint string) (status int, leave bool) {
 	intr, stop := r.interrupts() // before the entry starts: no Ctrl-C is missed
 	defer stop()
 	all := append([]lua.LValue{fn}, args...)
 	t := r.h.Spawn(r.body, all, host.SpawnOptions{Name: "repl", Quiet: true, Borrow: true})
-	select {
-	case <-t.Done():
-	case <-intr:
-		t.Cancel()
-		<-t.Done()
-	case <-ctx.Done():
-		t.Cancel()
-		<-t.Done()
-		return exitInterrupted, true
-	case code := <-r.exits:
-		return code, true
+	settled := r.settledWhileRunning(ctx, hint)
+	for {
+		select {
+		case <-t.Done():
+		case <-settled:
+			settled = nil
+			if t.Status() != "done" {
+				fmt.Fprintln(r.stderr, hint)
+			}
+			continue
+		case <-intr:
+			t.Cancel()
+			<-t.Done()
+		case <-ctx.Done():
+			t.Cancel()
+			<-t.Done()
+			return exitInterrupted, true
+		case code := <-r.exits:
+			return code, true
+		}
+		break
 	}
 	r.report(t)
 	r.remember(t)
 	return exitOK, false
+}
+
+// settledWhileRunning is closed once every task has reached a wait (at
+// most settleTime), when there is a hint to give at a terminal; nil
+// otherwise.
+func (r *REPL) settledWhileRunning(ctx context.Context, hint string) <-chan struct{} {
+	if hint == "" || !r.cfg.Terminal {
+		return nil
+	}
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		ctx, cancel := context.WithTimeout(ctx, settleTime)
+		defer cancel()
+		r.h.WaitQuiet(ctx)
+	}()
+	return ch
 }
 
 // interrupts is where Ctrl-C arrives while an entry runs: the injected
@@ -66,7 +97,7 @@ func (r *REPL) report(t *host.Task) {
 	case t.Cancelled():
 		fmt.Fprintln(r.stderr, "interrupted")
 	case err != nil:
-		fmt.Fprintln(r.stderr, strings.TrimRight(host.ErrorValue(err).String(), "\n"))
+		fmt.Fprintln(r.stderr, host.EscapeText(strings.TrimRight(host.ErrorValue(err).String(), "\n")))
 	case len(results) > 0:
 		fmt.Fprintln(r.stdout, results[0].String())
 	}
@@ -106,6 +137,7 @@ func entryBody(L *lua.LState) int {
 	for i := range results {
 		results[i] = L.Get(i + 1)
 	}
+	rememberResult(L, results[0])
 	p := printer{metaString: metaStringIn(L)}
 	L.Push(lua.LString(p.values(results)))
 	return 1
@@ -118,7 +150,7 @@ func metaStringIn(L *lua.LState) func(lua.LValue) (string, bool) {
 		if L.GetMetaField(v, "__tostring") == lua.LNil {
 			return "", false
 		}
-		return L.ToStringMeta(v).String(), true
+		return host.EscapeText(L.ToStringMeta(v).String()), true
 	}
 }
 

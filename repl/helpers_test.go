@@ -2,9 +2,12 @@ package repl
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -190,4 +193,36 @@ func mask(s string) string {
 		s = m.re.ReplaceAllString(s, m.with)
 	}
 	return s
+}
+
+// netplay's binary, built once for the tests of this package.
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+	binaryDir  string // removed by TestMain
+)
+
+// netplayBinary builds netplay (once) and returns its path.
+func netplayBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	binaryOnce.Do(func() {
+		binaryDir, binaryErr = os.MkdirTemp("", "netplay-repl-test-")
+		if binaryErr != nil {
+			return
+		}
+		binaryPath = filepath.Join(binaryDir, "netplay")
+		build := exec.Command("go", "build", "-o", binaryPath, ".")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
+	}
+	return binaryPath
 }

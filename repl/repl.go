@@ -47,16 +47,18 @@ const (
 // banner greets the user at a terminal (never on a pipe).
 const banner = "netplay REPL: type Lua. :help for help, :help tutorial to start, Ctrl-D to leave.\n"
 
-// leaveHint answers Ctrl-C at an empty prompt.
-const leaveHint = "(to leave, press Ctrl-D or type :quit)"
+// leaveHint answers Ctrl-C at an empty prompt, and bare exit or quit.
+const leaveHint = "(to leave, press Ctrl-D or type exit() or :quit)"
 
 // Config says where a session reads and writes.
 type Config struct {
 	In       io.Reader
 	Out, Err io.Writer
-	// Terminal: read with liner from the process's terminal (liner always
-	// uses os.Stdin and os.Stdout; In is not read then). Otherwise In is
-	// read line by line, with no prompt and no escape codes.
+	// Terminal: read with liner from the process's terminal (liner reads
+	// os.Stdin; In is not read then), drawing the prompt on Out when it is
+	// a terminal, else on Err, else on /dev/tty (see IsTerminal).
+	// Otherwise In is read line by line, with no prompt and no escape
+	// codes.
 	Terminal bool
 	// HistoryFile keeps the history between sessions (terminal only); ""
 	// keeps none. DefaultHistoryFile is ~/.netplay_history.
@@ -84,22 +86,19 @@ type REPL struct {
 	exits          chan int        // os.exit(n) was called
 	entries        []*host.Task    // finished entries that left sockets open
 	live           *traceview.Live // :view's page, while it is open
+	tutorial       tutorialWalk    // where :help tutorial is
 }
 
 // New returns a session for cfg. Give the host it will run over the
 // writers Stdout and Stderr, so that what tasks print does not garble the
 // line being edited.
 func New(cfg Config) *REPL {
-	var redraw func()
-	if cfg.Terminal {
-		redraw = redrawPrompt
-	}
-	scr := newScreen(redraw)
+	scr := newScreen()
 	return &REPL{
 		cfg:    cfg,
 		screen: scr,
-		stdout: scr.writer(cfg.Out),
-		stderr: scr.writer(cfg.Err),
+		stdout: scr.writer(cfg.Out, cfg.Terminal && isTerminalWriter(cfg.Out)),
+		stderr: scr.writer(cfg.Err, cfg.Terminal && isTerminalWriter(cfg.Err)),
 		exits:  make(chan int, 1),
 	}
 }
@@ -143,14 +142,18 @@ func (r *REPL) install() {
 	if osmod, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		osmod.RawSetString("exit", L.NewFunction(r.osExit))
 	}
+	r.installComforts(L)
 }
 
 // openInput returns the line reader: liner on a terminal, plain lines
 // otherwise.
 func (r *REPL) openInput(ctx context.Context) lineReader {
 	if r.cfg.Terminal {
-		io.WriteString(r.stdout, banner)
-		return newTermReader(r.screen, r.cfg.HistoryFile, r.complete)
+		if tty, opened := terminalOutput(r.cfg.Out, r.cfg.Err); tty != nil {
+			io.WriteString(tty, banner)
+			return newTermReader(r.screen, tty, opened, newHistory(r.cfg.HistoryFile), r.complete)
+		}
+		r.cfg.Terminal = false // no terminal to draw on: plain lines
 	}
 	var echo io.Writer
 	if r.cfg.Echo {
@@ -162,7 +165,7 @@ func (r *REPL) openInput(ctx context.Context) lineReader {
 // session is the read-eval-print loop.
 func (r *REPL) session(ctx context.Context) int {
 	if len(r.cfg.Startup) > 0 {
-		if status, leave := r.load(ctx, r.cfg.Startup); leave {
+		if status, leave := r.load(ctx, r.cfg.Startup, startupHint(r.cfg.Startup[0])); leave {
 			return status
 		}
 	}
@@ -172,8 +175,8 @@ func (r *REPL) session(ctx context.Context) int {
 		var exit exitRequest
 		switch {
 		case errors.Is(err, io.EOF):
-			if r.cfg.Terminal {
-				fmt.Fprintln(r.stdout)
+			if t, ok := r.input.(*termReader); ok {
+				fmt.Fprintln(t.tty) // Ctrl-D: end the prompt's line
 			}
 			return exitOK
 		case errors.As(err, &exit):
@@ -193,6 +196,13 @@ func (r *REPL) session(ctx context.Context) int {
 			return status
 		}
 	}
+}
+
+// startupHint is what netplay -i FILE says when FILE does not return: it
+// runs in the foreground, keeping the prompt away.
+func startupHint(file string) string {
+	return fmt.Sprintf("(%s runs in the foreground and keeps the prompt away: Ctrl-C stops it and gives the prompt;\n"+
+		" to keep it running while you type, start it as a task: spawn(run, %q))", file, file)
 }
 
 // settleTime bounds how long the REPL waits, before it reads the next
@@ -235,7 +245,7 @@ func (r *REPL) do(ctx context.Context, e entry) (status int, leave bool) {
 	case e.command != "":
 		return r.command(ctx, e.command)
 	case e.fn != nil:
-		return r.foreground(ctx, e.fn, nil)
+		return r.foreground(ctx, e.fn, nil, "")
 	}
 	return exitOK, false
 }
@@ -253,11 +263,11 @@ func (r *REPL) readEntry(ctx context.Context) (entry, error) {
 		}
 		line, err := r.readLine(ctx, prompt)
 		if err != nil {
-			if len(lines) > 0 && errors.Is(err, errPromptInterrupted) {
-				return entry{}, nil
+			if errors.Is(err, errPromptInterrupted) && (len(lines) > 0 || line != "") {
+				return entry{}, nil // Ctrl-C drops what was typed, quietly
 			}
 			if len(lines) > 0 && errors.Is(err, io.EOF) {
-				fmt.Fprintf(r.stderr, "%s: unfinished entry at the end of the input\n", chunkName)
+				r.reportUnfinished(lines)
 			}
 			return entry{}, err
 		}
@@ -278,6 +288,18 @@ func (r *REPL) readEntry(ctx context.Context) (entry, error) {
 			return entry{}, nil
 		}
 		return entry{fn: fn}, nil
+	}
+}
+
+// reportUnfinished says what an entry the input ended in the middle of
+// lacks, as a file that ends there would: stdin:2: 'end' expected (to
+// close 'function' at line 1) near <eof>.
+func (r *REPL) reportUnfinished(lines []string) {
+	r.h.Lock()
+	_, err := r.h.L.Load(strings.NewReader(strings.Join(lines, "\n")), chunkName)
+	r.h.Unlock()
+	if err != nil {
+		fmt.Fprintln(r.stderr, syntaxMessage(err))
 	}
 }
 

@@ -30,35 +30,59 @@ type console struct {
 	cursor int           // how far expect has read
 }
 
-// startConsole builds netplay and starts it under a pty, with HOME in a
+// startConsole starts netplay with args under a pty, with HOME in a
 // temporary folder (for the history file).
-func startConsole(t *testing.T, home string) *console {
+func startConsole(t *testing.T, home string, args ...string) *console {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "netplay")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
+	return startConsoleWith(t, home, nil, args...)
+}
+
+// startConsoleWith is startConsole with stdout going to stdout instead of
+// the pty when it is not nil (netplay | tee log).
+func startConsoleWith(t *testing.T, home string, stdout io.Writer, args ...string) *console {
+	t.Helper()
+	cmd := exec.Command(netplayBinary(t), args...)
 	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	ptmx, tty, err := pty.Open()
 	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
+		noPTY(t, err)
 	}
-	c := &console{pty: f, cmd: cmd, out: newTranscript(), read: make(chan struct{}), exited: make(chan error, 1)}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 40, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	c := &console{pty: ptmx, cmd: cmd, out: newTranscript(), read: make(chan struct{}), exited: make(chan error, 1)}
 	go func() {
 		defer close(c.read)
-		io.Copy(c.out, f) // ends with EIO once the program has exited
+		io.Copy(c.out, ptmx) // ends with EIO once the program has exited
 	}()
 	go func() { c.exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill() // harmless once it has exited
 		<-c.exited
-		f.Close()
+		ptmx.Close()
 		<-c.read
 	})
 	return c
+}
+
+// noPTY skips a test that needs a pseudo-terminal where there is none,
+// except under CI=true: there a missing pty fails, so the only tests of
+// the terminal (and of Ctrl-C as a signal) cannot pass by not running.
+func noPTY(t *testing.T, err error) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("no pseudo-terminal (CI=true: the terminal tests must run): %v", err)
+	}
+	t.Skipf("no pseudo-terminal here: %v", err)
 }
 
 // expect waits until want appears after what was already expected, and
@@ -93,12 +117,17 @@ func (c *console) typeKeys(t *testing.T, keys string) {
 
 // Control keys.
 const (
-	keyCtrlC = "\x03"
-	keyCtrlD = "\x04"
-	keyCtrlU = "\x15" // erase the line before the cursor
-	keyTab   = "\t"
-	keyEnter = "\r"
+	keyCtrlC     = "\x03"
+	keyCtrlD     = "\x04"
+	keyCtrlU     = "\x15" // erase the line before the cursor
+	keyBackspace = "\x7f"
+	keyTab       = "\t"
+	keyEnter     = "\r"
 )
+
+// clearRow is how the line editor clears the prompt's row before output
+// is written above it (TERM=xterm: cursor to column 1, erase to the end).
+const clearRow = "\x1b[1G\x1b[0K"
 
 // freshPrompt is a new prompt after a line was entered (liner ends the
 // line, then prints the prompt); a line redrawn while typing starts with
@@ -110,9 +139,6 @@ const freshPrompt = "\r\n> "
 // typed, Ctrl-C cancelling a sleep while a ticker goes on, Ctrl-C at an
 // empty prompt, Ctrl-D leaving with status 0, and the history file.
 func TestTerminalSession(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	home := t.TempDir()
 	c := startConsole(t, home)
 	c.expect(t, "netplay REPL")
@@ -185,7 +211,7 @@ func TestTerminalSession(t *testing.T) {
 		}
 		conn.Write([]byte("hello"))
 		conn.Close()
-		c.expect(t, clearLine+"BG-hello\r\n")
+		c.expect(t, clearRow+"BG-hello\r\n")
 		c.expect(t, "> abc") // the prompt and the typed text, drawn again
 		c.typeKeys(t, " = 7"+keyEnter)
 		c.expect(t, freshPrompt)
@@ -216,12 +242,25 @@ func TestTerminalSession(t *testing.T) {
 		c.expect(t, freshPrompt)
 	})
 
-	t.Run("Ctrl-C at the prompt says how to leave", func(t *testing.T) {
+	t.Run("Ctrl-C on a typed line drops it quietly", func(t *testing.T) {
 		// liner prints the prompt before it turns Ctrl-C into a key: the
 		// echo of a typed key shows it is reading keys.
+		c.typeKeys(t, "x = 1")
+		c.expect(t, "x = 1")
+		c.typeKeys(t, keyCtrlC)
+		seen := c.expect(t, freshPrompt)
+		if strings.Contains(seen, "Ctrl-D") {
+			t.Errorf("Ctrl-C on a typed line gave the hint to leave: %q", seen)
+		}
+		c.typeKeys(t, "x"+keyEnter)
+		c.expect(t, "\r\nnil")
+		c.expect(t, freshPrompt)
+	})
+
+	t.Run("Ctrl-C at an empty prompt says how to leave", func(t *testing.T) {
 		c.typeKeys(t, "x")
 		c.expect(t, "x")
-		c.typeKeys(t, keyCtrlC)
+		c.typeKeys(t, keyBackspace+keyCtrlC)
 		c.expect(t, "press Ctrl-D")
 		c.expect(t, freshPrompt)
 	})
@@ -256,9 +295,6 @@ func TestTerminalSession(t *testing.T) {
 // waits only in its task (a ticker goes on), stops at Ctrl-C, and SIGTERM
 // during it ends the session at once with the terminal given back.
 func TestTerminalReadsALineInAnEntry(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	c := startConsole(t, t.TempDir())
 	c.expect(t, freshPrompt)
 	c.typeKeys(t, "every(0.02, function() ticks = (ticks or 0) + 1 end)"+keyEnter)

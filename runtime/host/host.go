@@ -112,9 +112,6 @@ type Host struct {
 	stopOnce   sync.Once
 }
 
-// hostKey is the registry key under which the *Host is stored in its state.
-const hostKey = "netplay.host"
-
 // New creates a Host with a fresh Lua state and the standard libraries open.
 func New(opts Options) *Host {
 	if opts.Stdin == nil {
@@ -156,9 +153,7 @@ func New(opts Options) *Host {
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.trace = tracer.NewHub(opts.Clock.Now, taskInfo)
-	ud := L.NewUserData()
-	ud.Value = h
-	L.SetField(L.Get(lua.RegistryIndex), hostKey, ud)
+	L.G.Embedder = h
 	h.installStdlib()
 	h.wrapCoroutines()
 	if opts.BusyWarning > 0 {
@@ -187,11 +182,11 @@ func luaOptions(opts Options) lua.Options {
 
 // Of returns the Host that owns L (any thread or coroutine of its state).
 func Of(L *lua.LState) *Host {
-	ud, ok := L.GetField(L.Get(lua.RegistryIndex), hostKey).(*lua.LUserData)
+	h, ok := L.G.Embedder.(*Host)
 	if !ok {
 		panic("netplay: Lua state has no host")
 	}
-	return ud.Value.(*Host)
+	return h
 }
 
 // Stdin is the input io.read reads (the REPL on a pipe reads it too).

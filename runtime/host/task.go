@@ -27,6 +27,7 @@ type Task struct {
 	borrow bool
 	daemon bool
 	prefix string
+	label  string // how its traceback names its function ("" : main chunk)
 	parent *Task
 	group  *Group
 
@@ -72,6 +73,10 @@ type SpawnOptions struct {
 	// Daemon: the task works for the host (a shaped socket's delivery) and
 	// does not keep a run alive; Wait does not wait for it, Shutdown stops it.
 	Daemon bool
+	// FuncName is the name of the task's function where it was spawned
+	// (spawn(worker): "worker"): its traceback then says in function
+	// 'worker'. Without it a function is named by where it was defined.
+	FuncName string
 }
 
 // ID is the task's number, unique within its host.
@@ -268,6 +273,7 @@ func (h *Host) newTask(parent *Task, o SpawnOptions) *Task {
 	}
 	ctx, cancel := context.WithCancel(base)
 	t.ctx, t.cancel = context.WithValue(ctx, taskKey{}, t), cancel
+	t.label = o.FuncName
 	t.g = h.sched.NewG(t)
 	t.thread, _ = h.L.NewThread()
 	t.vm = newVMContext(t)
@@ -333,6 +339,7 @@ func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 		t.g.Acquire()
 	}
 	h.take(t, t.thread)
+	t.label = functionLabel(fn, t.label)
 	th := t.thread
 	th.Push(fn)
 	for _, a := range args {
@@ -395,9 +402,10 @@ func (t *Task) finish(results []lua.LValue, err error) {
 }
 
 // report prints the task's uncaught error and marks the run as failed.
+// The text is escaped for the terminal: a message can carry any bytes.
 func (t *Task) report() {
 	h := t.host
-	fmt.Fprintf(h.opts.Stderr, "%s: %s\n", t.prefix, FormatError(t.err))
+	fmt.Fprintf(h.opts.Stderr, "%s: %s\n", t.prefix, EscapeText(relabel(FormatError(t.err), t.label)))
 	h.state.Lock()
 	h.failed = true
 	h.state.Unlock()
@@ -413,6 +421,37 @@ func (t *Task) reportUnjoined() {
 		}
 	}
 	t.unjoined = nil
+}
+
+// functionLabel is how a task's traceback names the function the task
+// runs: "" (gopher-lua's "main chunk") for a chunk or a Go function,
+// function 'name' when it was spawned by that name, else function
+// <source:line> as Lua names a function without one.
+func functionLabel(fn *lua.LFunction, name string) string {
+	switch {
+	case fn.IsG || fn.Proto == nil || fn.Proto.LineDefined == 0:
+		return ""
+	case name != "":
+		return "function '" + name + "'"
+	}
+	return fmt.Sprintf("function <%s:%d>", fn.Proto.SourceName, fn.Proto.LineDefined)
+}
+
+// relabel names the task's function in its traceback: gopher-lua calls
+// the first frame of every thread "main chunk", and adds a "[G]: ?" line
+// for the Go code that started it, which is dropped.
+func relabel(trace, label string) string {
+	if label == "" {
+		return trace
+	}
+	lines := strings.Split(trace, "\n")
+	if n := len(lines); n > 1 && lines[n-1] == "\t[G]: ?" {
+		lines = lines[:n-1]
+	}
+	if n := len(lines); n > 1 && strings.HasSuffix(lines[n-1], " in main chunk") {
+		lines[n-1] = strings.TrimSuffix(lines[n-1], "main chunk") + label
+	}
+	return strings.Join(lines, "\n")
 }
 
 // FormatError renders a Lua error as its message and traceback.

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -86,16 +87,26 @@ type framed struct {
 	codecV lua.LValue
 	goc    framing.Codec // nil for a Lua codec
 	max    int
+
+	// A Go codec's methods as values, and the frame a recv took, made
+	// once: a send or recv allocates nothing of its own.
+	encode netio.Encoder
+	decode netio.Decoder
+	took   func(frame []byte)
+	msg    lua.LString // what took made; read before the task next waits
+	// flushFn is f.flush as a value, made once (send registers it).
+	flushFn func(L *lua.LState)
 }
 
 // OpenFrame is the loader of the frame module.
 func OpenFrame(L *lua.LState) int {
 	newType(L, CodecTypeName, codecMethods, map[string]lua.LGFunction{"__tostring": codecString})
 	mt := L.NewTypeMetatable(FramedTypeName)
-	L.SetField(mt, "__index", L.NewFunction(framedIndex))
+	methods := L.SetFuncs(L.NewTable(), framedMethods)
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int { return framedIndex(L, methods) }))
 	L.SetField(mt, "__tostring", L.NewFunction(framedString))
 	L.SetField(mt, "__name", lua.LString(FramedTypeName))
-	L.SetField(mt, "methods", L.SetFuncs(L.NewTable(), framedMethods))
+	L.SetField(mt, "methods", methods)
 	L.Push(L.SetFuncs(L.NewTable(), frameFuncs))
 	return 1
 }
@@ -318,9 +329,12 @@ func frameWrap(L *lua.LState) int {
 		max = c.max
 	}
 	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
+	f.flushFn = f.flush
 	defer func() {
 		if f.goc != nil {
 			s.SetFramer(c.name, codecFramer{f.goc})
+			f.encode, f.decode = f.goc.Encode, f.goc.Decode
+			f.took = func(frame []byte) { f.msg = lua.LString(frame) }
 		}
 	}()
 	switch {
@@ -349,8 +363,9 @@ func (cf codecFramer) FrameSize(buf []byte) (header, body, trailer int, ok bool)
 // socket to the new task.
 func (f *framed) Resource() *host.Resource { return f.sock.res }
 
-// framedIndex implements f.sock, f.codec and the methods.
-func framedIndex(L *lua.LState) int {
+// framedIndex implements f.sock, f.codec and the methods (one lookup:
+// every f:recv() and f:send() goes through here).
+func framedIndex(L *lua.LState, methods *lua.LTable) int {
 	f := checkFramed(L, 1)
 	switch key := L.CheckString(2); key {
 	case "sock":
@@ -358,8 +373,7 @@ func framedIndex(L *lua.LState) int {
 	case "codec":
 		L.Push(f.codecV)
 	default:
-		mt := L.GetTypeMetatable(FramedTypeName)
-		L.Push(L.GetField(L.GetField(mt, "methods"), key))
+		L.Push(methods.RawGetString(key))
 	}
 	return 1
 }
@@ -368,37 +382,65 @@ func framedIndex(L *lua.LState) int {
 func framedSend(L *lua.LState) int {
 	f := checkFramed(L, 1)
 	msg := L.CheckString(2)
-	out, err := f.codec.encode(L, msg, f.goc, f.max)
-	if err != nil {
-		return pushFrameError(L, err, nil)
-	}
 	if f.sock.Closed() {
 		return pushIOError(L, netio.ErrClosed, nil)
 	}
-	if f.sock.Tracing() {
-		f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Out: true, Data: []byte(msg), Codec: f.codec.name, Used: len(out), Ctx: host.Of(L).Current().Context()})
+	w := newWaiter(L)
+	var deferred bool
+	var err error
+	if f.goc != nil {
+		deferred, err = f.sock.SendFrame(w, unsafeBytes(msg), f.encode, len(msg)+maxFrameOverhead, true)
+	} else {
+		deferred, err = f.sendLua(L, w, msg)
 	}
-	if f.sock.Defer(out) {
+	switch {
+	case err != nil && isFrameError(err):
+		return pushFrameError(L, err, nil)
+	case err != nil:
+		return netFailure(L, w, err, nil)
+	case deferred:
 		// The peer has pipelined more requests: the reply goes out with the
 		// next write, before this task waits for anything.
-		host.Of(L).Current().BeforeWait(f.sock, f.flush)
-		L.Push(lua.LTrue)
-		return 1
-	}
-	w := newWaiter(L)
-	if _, err := f.sock.Send(w, out); err != nil {
-		return netFailure(L, w, err, nil)
+		host.Of(L).Current().BeforeWait(f.sock, f.flushFn)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
+
+// sendLua frames msg with a Lua codec's encode, then sends the frame.
+func (f *framed) sendLua(L *lua.LState, w netWaiter, msg string) (deferred bool, err error) {
+	out, err := f.codec.encode(L, msg, nil, f.max)
+	if err != nil {
+		return false, err
+	}
+	if f.sock.Tracing() {
+		f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Out: true, Data: []byte(msg), Codec: f.codec.name, Used: len(out), Ctx: w.Context()})
+	}
+	return f.sock.SendFrame(w, out, nil, len(out), true)
+}
+
+// isFrameError reports whether err is the codec's (a message it cannot
+// frame), not the socket's.
+func isFrameError(err error) bool {
+	var ferr *framing.FormatError
+	return errors.Is(err, framing.ErrFrameTooLarge) || errors.As(err, &ferr)
+}
+
+// maxFrameOverhead is room for a codec's header and trailer beyond the
+// message (a header(W) codec's W digits, a netstring's length, ':' and ',').
+const maxFrameOverhead = 32
+
+// unsafeBytes is s's bytes without a copy, for encoders that only read
+// their message (Lua strings never change).
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // flush writes output deferred by send (before the task waits for
 // anything else); an error waits for the socket's next call.
 func (f *framed) flush(L *lua.LState) { f.sock.Flush(newWaiter(L)) }
 
 // recv receives one frame (a string, or any value a Lua codec decoded);
-// err carries partial bytes when it fails.
+// err carries partial bytes when it fails. A Go codec's frame becomes the
+// Lua string straight from the socket's buffer.
 func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byte, err error) {
 	receiving(L, f.sock)
 	if f.goc == nil {
@@ -410,11 +452,11 @@ func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byt
 		}
 		return msg, partial, err
 	}
-	m, partial, err := f.sock.RecvFrame(w, f.goc.Decode) // it reports the frame to the trace
-	if err != nil {
-		return nil, partial, err
-	}
-	return lua.LString(m), nil, nil
+	// RecvFrameWith reports the frame to the trace. f.took sets f.msg; no
+	// other task runs before we read it (nothing waits in between).
+	f.msg = ""
+	partial, err = f.sock.RecvFrameWith(w, f.decode, f.took)
+	return f.msg, partial, err
 }
 
 // recvLua runs a Lua decoder over the socket's buffer, reading more (and

@@ -36,6 +36,7 @@ var Modules = []host.Module{
 	{Name: "bin", Loader: OpenBin},
 	{Name: "json", Loader: OpenJSON},
 	{Name: "replay", Loader: OpenReplay},
+	{Name: "bit", Loader: OpenBit},
 }
 
 // NewHost returns a host with every netplay module installed.
@@ -47,6 +48,8 @@ func NewHost(opts host.Options) (*host.Host, error) {
 	}
 	OpenStdio(h.L)
 	registerPair(h.L)
+	installMethodHint(h.L)
+	OpenTableExtras(h.L)
 	installRequire(h.L)
 	// gopher-lua's channel module waits holding the interpreter (every
 	// task froze on ch:receive()); sync.queue does its job.

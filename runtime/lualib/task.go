@@ -65,7 +65,12 @@ func taskSpawn(L *lua.LState) int {
 	for i := 2; i <= L.GetTop(); i++ {
 		args = append(args, L.Get(i))
 	}
-	t := host.Of(L).SpawnFrom(L, fn, args, host.SpawnOptions{Name: funcName(fn, args)})
+	name := argName(L, 1)
+	label := name
+	if fn.IsG || label == "" {
+		label = funcName(fn, args)
+	}
+	t := host.Of(L).SpawnFrom(L, fn, args, host.SpawnOptions{Name: label, FuncName: name})
 	PushTask(L, t)
 	return 1
 }
@@ -81,6 +86,16 @@ func funcName(fn *lua.LFunction, args []lua.LValue) string {
 		return "go function"
 	}
 	return fmt.Sprintf("function at %s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
+}
+
+// argName is the name of the variable argument n was passed from
+// (spawn(worker): "worker"), or "" when it was no variable or a field
+// whose key is not a constant.
+func argName(L *lua.LState, n int) string {
+	if _, name := L.ArgName(n); name != "?" {
+		return name
+	}
+	return ""
 }
 
 // taskCurrent implements task.current() -> the running task.

@@ -15,29 +15,33 @@ import (
 // I/O outside the interpreter, in-process waits parked, both on behalf
 // of the task running L. A cancellation is reported to netio as
 // ErrCancelled so it unwinds first; the caller then raises it (done).
+//
+// It holds only L, so passing it as a netio.Waiter allocates nothing.
 type netWaiter struct {
 	L *lua.LState
-	h *host.Host
 }
 
-func newWaiter(L *lua.LState) netWaiter { return netWaiter{L: L, h: host.Of(L)} }
+func newWaiter(L *lua.LState) netWaiter { return netWaiter{L: L} }
 
-func (w netWaiter) Context() context.Context { return w.h.Current().Context() }
+// h is the host of the task.
+func (w netWaiter) h() *host.Host { return host.Of(w.L) }
 
-func (w netWaiter) Now() time.Time { return w.h.Clock().Now() }
+func (w netWaiter) Context() context.Context { return w.h().Current().Context() }
+
+func (w netWaiter) Now() time.Time { return w.h().Clock().Now() }
 
 func (w netWaiter) Outside(what string, probe func() bool, wait func(ctx context.Context) error) error {
 	var err error
-	if w.h.OutsideQuiet(w.L, what, probe, func(ctx context.Context) { err = wait(ctx) }) {
+	if w.h().OutsideQuiet(w.L, what, probe, func(ctx context.Context) { err = wait(ctx) }) {
 		return netio.ErrCancelled
 	}
 	return err
 }
 
 func (w netWaiter) Park(what string, deadline time.Time, arm func(wake func() bool) func()) error {
-	p := w.h.Parker()
+	p := w.h().Parker()
 	disarm := arm(p.Wake)
-	r := w.h.ParkQuiet(w.L, what, p, deadline)
+	r := w.h().ParkQuiet(w.L, what, p, deadline)
 	disarm()
 	switch r {
 	case sched.TimedOut:
@@ -48,7 +52,7 @@ func (w netWaiter) Park(what string, deadline time.Time, arm func(wake func() bo
 	return nil
 }
 
-func (w netWaiter) Fair() { w.h.Fair(w.L) }
+func (w netWaiter) Fair() { w.h().Fair(w.L) }
 
 // done raises "cancelled" when the task was cancelled during the call.
-func (w netWaiter) done() { w.h.RaiseIfCancelled(w.L) }
+func (w netWaiter) done() { w.h().RaiseIfCancelled(w.L) }

@@ -74,5 +74,15 @@ func Message(err error) string {
 	if errors.As(err, &timeout) && timeout.Timeout() {
 		return "timeout"
 	}
-	return strings.ToLower(err.Error())
+	return lowerFirst(err.Error())
+}
+
+// lowerFirst lowercases a message's first letter when the word it starts
+// is not an acronym ("Connection refused" -> "connection refused", but
+// "TLS ..." and names inside the message stay as written).
+func lowerFirst(msg string) string {
+	if len(msg) >= 2 && msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z') {
+		return strings.ToLower(msg[:1]) + msg[1:]
+	}
+	return msg
 }

@@ -34,7 +34,9 @@ func TestMessage(t *testing.T) {
 		{&net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}, "host not found: nowhere.invalid"},
 		{&net.AddrError{Err: "missing port in address", Addr: "x"}, "bad address: missing port in address: x"},
 		{fmt.Errorf("wrapped: %w", syscall.EHOSTUNREACH), "host unreachable"},
-		{errors.New("Something Else"), "something else"},
+		{errors.New("Something Else"), "something Else"}, // the first letter only: names stay
+		{errors.New("tls: no certificate in the authority's PEM"), "tls: no certificate in the authority's PEM"},
+		{errors.New("TLS handshake"), "TLS handshake"},
 	}
 	for _, c := range cases {
 		if got := Message(c.err); got != c.want {

@@ -225,9 +225,17 @@ type Decoder func(buf []byte) (used int, msg []byte, err error)
 // system call and no wait. A decode error (bad header, frame too large) is
 // returned as is, the bytes staying buffered.
 func (s *Socket) RecvFrame(w Waiter, dec Decoder) (msg, partial []byte, err error) {
+	partial, err = s.RecvFrameWith(w, dec, func(frame []byte) { msg = bytes.Clone(frame) })
+	return msg, partial, err
+}
+
+// RecvFrameWith is RecvFrame handing the frame to use, which must copy
+// what it keeps: frame is the socket's buffer, valid only during the call
+// (a framed recv makes its Lua string straight from it).
+func (s *Socket) RecvFrameWith(w Waiter, dec Decoder, use func(frame []byte)) (partial []byte, err error) {
 	var used int
 	var frame []byte
-	return s.receive(w, "recv frame",
+	_, partial, err = s.receive(w, "recv frame",
 		func() int { return minReadSize },
 		func(buf []byte, _ bool) (bool, error) {
 			if len(buf) == 0 {
@@ -238,14 +246,15 @@ func (s *Socket) RecvFrame(w Waiter, dec Decoder) (msg, partial []byte, err erro
 			return used > 0, derr
 		},
 		func() []byte {
-			msg := bytes.Clone(frame)
-			s.rb.Consume(used)
+			use(frame)
 			if s.Tracing() {
 				name, _ := s.Framer()
-				s.Emit(Event{Kind: wiretrace.Frame, Data: msg, Codec: name, Used: used, Ctx: w.Context()})
+				s.Emit(Event{Kind: wiretrace.Frame, Data: frame, Codec: name, Used: used, Ctx: w.Context()})
 			}
-			return msg
+			s.rb.Consume(used)
+			return nil
 		})
+	return partial, err
 }
 
 // Peek returns up to n buffered bytes without consuming them, reading

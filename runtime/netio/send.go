@@ -8,7 +8,7 @@ import (
 
 // Send writes all of p and returns how many bytes went out. What fits in
 // the socket's send buffer goes at once, with no wait; the rest waits for
-// room. Deferred output (see Defer) goes first, in the same write.
+// room. Deferred output (see SendFrame) goes first, in the same write.
 func (s *Socket) Send(w Waiter, p []byte) (int, error) {
 	if s.typ == SOCK_DGRAM {
 		return s.SendTo(w, p, "")
@@ -57,32 +57,100 @@ func (s *Socket) write(w Waiter, st stream, p []byte) (int, error) {
 	return n + k, s.failed(w, "send", err)
 }
 
-// maxDeferred bounds the output Defer may hold back.
-const maxDeferred = 64 << 10
+// Encoder appends the frame of msg to dst (framing.Codec's Encode).
+type Encoder func(dst, msg []byte) ([]byte, error)
 
-// Defer queues p to be written later, in one write with what follows,
-// instead of a write now; it is how a framed reply to a pipelined request
-// avoids a system call per frame. It succeeds only when the peer has
-// already sent more input (so the program will read, and so flush, again
-// soon), no other writer is busy and the queue stays within its bound;
-// otherwise the caller sends as usual. The queue is written before the
-// socket next waits to read, by any Send, by Flush and by Close.
-func (s *Socket) Defer(p []byte) bool {
-	if s.shape.Load() != nil || !s.hasBufferedInput() {
-		return false
+// SendFrame sends msg framed by enc, the frame built straight in the
+// socket's pooled output buffer, so a framed send copies the message
+// once; the trace sees the frame, then the send. enc nil: msg is a frame
+// already (the caller traced it). size is about how many bytes the frame
+// takes (room is made for them first).
+//
+// With mayDefer, when the peer has already sent more input (so the
+// program will read, and flush, again soon) the frame is held back to go
+// out in one write with the replies that follow, instead of a system call
+// per frame, and deferred is true; the caller must then flush before its
+// task next waits. Held output is written before the socket next waits
+// to read, by any Send, by Flush and by Close. An encode error leaves the
+// output as it was.
+func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, size int, mayDefer bool) (deferred bool, err error) {
+	if s.typ == SOCK_DGRAM || s.shape.Load() != nil {
+		p, err := s.encodeFrame(w, nil, msg, enc)
+		if err != nil {
+			return false, err
+		}
+		_, err = s.Send(w, p)
+		return false, err
 	}
-	if !s.wr.tryAcquire() {
-		return false
+	st, err := s.stream()
+	if err != nil {
+		return false, err
+	}
+	if err := s.wr.acquire(w, "send"); err != nil {
+		return false, err
 	}
 	defer s.wr.release()
-	if len(s.wbuf)+len(p) > maxDeferred {
-		return false
+	if err := s.takeWriteError(); err != nil {
+		return false, err
 	}
-	s.observe(nil, wiretrace.Send, p)
-	s.wbuf = append(s.wbuf, p...)
-	s.pending.Store(int64(len(s.wbuf)))
-	return true
+	s.makeRoom(size)
+	start := len(s.wbuf)
+	out, err := s.encodeFrame(w, s.wbuf, msg, enc)
+	if err != nil {
+		return false, err
+	}
+	s.setOutput(out)
+	s.observe(w, wiretrace.Send, s.wbuf[start:]) // before the bytes can reach a reader
+	if mayDefer && len(s.wbuf) <= maxDeferred && s.hasBufferedInput() {
+		s.pending.Store(int64(len(s.wbuf)))
+		return true, nil
+	}
+	_, err = s.write(w, st, s.wbuf)
+	s.clearDeferred()
+	return false, err
 }
+
+// encodeFrame appends msg's frame to dst and reports it to the trace.
+func (s *Socket) encodeFrame(w Waiter, dst, msg []byte, enc Encoder) ([]byte, error) {
+	if enc == nil {
+		return append(dst, msg...), nil
+	}
+	out, err := enc(dst, msg)
+	if err == nil && s.Tracing() {
+		name, _ := s.Framer()
+		s.Emit(Event{Kind: wiretrace.Frame, Out: true, Data: msg, Codec: name, Used: len(out) - len(dst), Ctx: waiterContext(w)})
+	}
+	return out, err
+}
+
+// makeRoom moves the output buffer to pooled storage with room for n more
+// bytes, if it has not.
+func (s *Socket) makeRoom(n int) {
+	if cap(s.wbuf)-len(s.wbuf) >= n {
+		return
+	}
+	nb := getStorage(sizeFor(len(s.wbuf) + n))[:len(s.wbuf)]
+	copy(nb, s.wbuf)
+	if s.wbuf != nil {
+		putStorage(s.wbuf)
+	}
+	s.wbuf = nb
+}
+
+// setOutput makes out the output buffer. Storage that append grew beyond
+// a pool size moves to pooled storage of the next size, so that clearing
+// gives it back to the pool.
+func (s *Socket) setOutput(out []byte) {
+	if _, pooled := pools[cap(out)]; !pooled && cap(out) <= maxReadSize {
+		nb := getStorage(sizeFor(len(out)))[:len(out)]
+		copy(nb, out)
+		out = nb
+	}
+	s.wbuf = out
+}
+
+// maxDeferred bounds the output SendFrame may hold back.
+const maxDeferred = 64 << 10
 
 // hasBufferedInput reports, without waiting, whether received bytes are
 // buffered and no reader is busy.
@@ -156,10 +224,11 @@ func (s *Socket) writeDeferred(w Waiter, st stream, noWait bool) error {
 	return err
 }
 
-// clearDeferred empties the deferred output, releasing a large buffer.
+// clearDeferred empties the output buffer and gives its storage back to
+// the pool: a quiet connection holds no write buffer.
 func (s *Socket) clearDeferred() {
-	s.wbuf = s.wbuf[:0]
-	if cap(s.wbuf) > maxDeferred {
+	if s.wbuf != nil {
+		putStorage(s.wbuf)
 		s.wbuf = nil
 	}
 	s.pending.Store(0)

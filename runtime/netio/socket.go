@@ -89,7 +89,7 @@ type Socket struct {
 	rb        readBuffer // guarded by rd
 	eof       bool       // guarded by rd
 	drained   bool       // guarded by rd: the last read emptied the kernel's queue
-	wbuf      []byte     // deferred output (see Defer); guarded by wr
+	wbuf      []byte     // output being built or held back (see SendFrame); pooled; guarded by wr
 	werr      error      // an error a deferred write met; guarded by wr
 	pending   atomic.Int64
 	backoff   time.Duration // accept's current pause after "too many open files"

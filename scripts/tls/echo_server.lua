@@ -35,7 +35,7 @@ while true do
       local lines = frame.wrap(conn, frame.line())
       local first, err = lines:recv()
       if not first then
-        print(("%s: %s"):format(peer, err)) -- e.g. "tls: the peer does not speak tls"
+        print(("%s: %s"):format(peer, err)) -- e.g. "tls: the peer does not speak TLS"
         conn:close()
         return
       end

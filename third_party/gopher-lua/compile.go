@@ -167,8 +167,10 @@ type CompileError struct { // {{{
 	Message string
 }
 
+// Error renders the error as Lua 5.1 does: source:line: message.
+// netplay patch: it read "compile error near line(3) src: message".
 func (e *CompileError) Error() string {
-	return fmt.Sprintf("compile error near line(%v) %v: %v", e.Line, e.context.Proto.SourceName, e.Message)
+	return fmt.Sprintf("%v:%v: %v", e.context.Proto.SourceName, e.Line, e.Message)
 } // }}}
 
 type codeStore struct { // {{{

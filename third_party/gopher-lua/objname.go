@@ -21,10 +21,38 @@ package lua
 // operands of the current instruction.
 func (ls *LState) typeError(op string, v LValue, reg int) {
 	typ := v.Type().String()
-	if kind, name := ls.varInfo(v, reg); kind != "" {
-		ls.RaiseError("attempt to %s %s '%s' (a %s value)", op, kind, name, typ)
+	if kind, name, at := ls.varInfo(v, reg); kind != "" {
+		hint := ""
+		if op == "call" && kind == "method" && v == LNil && ls.G.MethodHint != nil && at+1 < ls.reg.Top() {
+			// SELF put the object right after the method.
+			if near := ls.G.MethodHint(ls.reg.Get(at+1), name); near != "" {
+				hint = "; did you mean " + near + "?"
+			}
+		}
+		ls.RaiseError("attempt to %s %s '%s' (a %s value)%s", op, kind, name, typ, hint)
 	}
 	ls.RaiseError("attempt to %s a %s value", op, typ)
+}
+
+// ArgName names the variable the running Go function's argument n (1 for
+// the first) was passed from, as Lua 5.1's getobjname names what failed:
+// kind is "local", "global", "field", "upvalue" or "method", and "" when
+// the caller is not Lua or the argument is no variable (spawn(worker)
+// gives "local", "worker"). netplay patch.
+func (ls *LState) ArgName(n int) (kind, name string) {
+	cf := ls.currentFrame
+	if cf == nil || !cf.Fn.IsG || n < 1 {
+		return "", ""
+	}
+	caller := cf.Parent
+	if caller == nil || caller.Fn.IsG || caller.Pc < 1 || caller.Pc > len(caller.Fn.Proto.Code) {
+		return "", ""
+	}
+	inst := caller.Fn.Proto.Code[caller.Pc-1]
+	if op := opGetOpCode(inst); op != OP_CALL && op != OP_TAILCALL {
+		return "", ""
+	}
+	return objectName(caller.Fn, caller.Pc-1, opGetArgA(inst)+n)
 }
 
 // compareError raises Lua 5.1's message for an order comparison of values
@@ -40,10 +68,12 @@ func (ls *LState) compareError(lhs, rhs LValue) {
 // varInfo names the variable v came from: reg (or, when reg is -1, the
 // first operand of the current instruction that holds v) must be an operand
 // of the Lua instruction being executed, and hold v.
-func (ls *LState) varInfo(v LValue, reg int) (kind, name string) {
+//
+// It also returns the absolute register of v.
+func (ls *LState) varInfo(v LValue, reg int) (kind, name string, at int) {
 	cf := ls.currentFrame
 	if cf == nil || cf.Fn.IsG || cf.Pc < 1 || cf.Pc > len(cf.Fn.Proto.Code) {
-		return "", ""
+		return "", "", -1
 	}
 	found := false
 	for _, r := range operands(cf.Fn.Proto, cf.Fn.Proto.Code[cf.Pc-1]) {
@@ -54,9 +84,10 @@ func (ls *LState) varInfo(v LValue, reg int) (kind, name string) {
 		}
 	}
 	if !found {
-		return "", ""
+		return "", "", -1
 	}
-	return objectName(cf.Fn, cf.Pc-1, reg-cf.LocalBase)
+	kind, name = objectName(cf.Fn, cf.Pc-1, reg-cf.LocalBase)
+	return kind, name, reg
 }
 
 // operands lists the registers (relative to the frame) an instruction reads

@@ -1354,6 +1354,13 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 }
 
 func (ls *LState) getFieldString(obj LValue, key string) LValue {
+	return ls.getFieldStringK(obj, key, nil)
+}
+
+// getFieldStringK is getFieldString with the key also as a value (a
+// constant's), handed to an __index function as it is instead of boxing
+// key again: a method call on a userdata allocates nothing. netplay patch.
+func (ls *LState) getFieldStringK(obj LValue, key string, boxed LValue) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1373,7 +1380,10 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 		if metaindex.Type() == LTFunction {
 			ls.reg.Push(metaindex)
 			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
+			if boxed == nil {
+				boxed = LString(key)
+			}
+			ls.reg.Push(boxed)
 			ls.Call(2, 1)
 			return ls.reg.Pop()
 		} else {

@@ -174,6 +174,16 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+
+	// MethodHint, if set, names the method a call of a missing one
+	// (obj:name() with obj.name nil) may have meant, or returns "": the
+	// error then ends "; did you mean recv?". netplay patch.
+	MethodHint func(obj LValue, name string) string
+
+	// Embedder is the embedding program's own value for this state and
+	// all its threads (netplay's *host.Host), found without a registry
+	// lookup. gopher-lua never reads it. netplay patch.
+	Embedder any
 }
 
 type LState struct {

@@ -52,7 +52,7 @@ function test_handshake_failures_say_why()
   local plain = assert(socket.listen("127.0.0.1:0"))
   spawn(function() local x = plain:accept() x:send("220 not tls at all\r\n") x:close() end)
   c, err = socket.connect(plain:getsockname(), {tls = {insecure = true}})
-  eq(c, nil); eq(err, "tls: the peer does not speak tls")
+  eq(c, nil); eq(err, "tls: the peer does not speak TLS")
   srv:close(); server:join(); plain:close()
 end
 

@@ -20,15 +20,21 @@ type Error struct {
 	Pos     ast.Position
 	Message string
 	Token   string
+	// EOFLine is the last line of the input, the line an error at its end
+	// (Pos.Line == EOF) names. netplay patch.
+	EOFLine int
 }
 
+// Error renders the error as Lua 5.1 does, source:line: message near
+// token (near <eof> at the end of the input).
+//
+// netplay patch: it read "src line:5(column:5) near 'end':   syntax error"
+// and "src at EOF:   syntax error", without a line, each with a newline.
 func (e *Error) Error() string {
-	pos := e.Pos
-	if pos.Line == EOF {
-		return fmt.Sprintf("%v at EOF:   %s\n", pos.Source, e.Message)
-	} else {
-		return fmt.Sprintf("%v line:%d(column:%d) near '%v':   %s\n", pos.Source, pos.Line, pos.Column, e.Token, e.Message)
+	if e.Pos.Line == EOF {
+		return fmt.Sprintf("%s:%d: %s near <eof>", e.Pos.Source, e.EOFLine, e.Message)
 	}
+	return fmt.Sprintf("%s:%d: %s near '%s'", e.Pos.Source, e.Pos.Line, e.Message, e.Token)
 }
 
 func writeChar(buf *bytes.Buffer, c int) { buf.WriteByte(byte(c)) }
@@ -46,6 +52,9 @@ func isDigit(ch int) bool {
 type Scanner struct {
 	Pos    ast.Position
 	reader *bufio.Reader
+	// lastLine is the line the scanner was on when it met the end of the
+	// input (Pos.Line is EOF from then on). netplay patch.
+	lastLine int
 }
 
 func NewScanner(reader io.Reader, source string) *Scanner {
@@ -59,9 +68,13 @@ func NewScanner(reader io.Reader, source string) *Scanner {
 	}
 }
 
-func (sc *Scanner) Error(tok string, msg string) *Error { return &Error{sc.Pos, msg, tok} }
+func (sc *Scanner) Error(tok string, msg string) *Error {
+	return &Error{sc.Pos, msg, tok, sc.lastLine}
+}
 
-func (sc *Scanner) TokenError(tok ast.Token, msg string) *Error { return &Error{tok.Pos, msg, tok.Str} }
+func (sc *Scanner) TokenError(tok ast.Token, msg string) *Error {
+	return &Error{tok.Pos, msg, tok.Str, sc.lastLine}
+}
 
 func (sc *Scanner) readNext() int {
 	ch, err := sc.reader.ReadByte()
@@ -90,6 +103,9 @@ func (sc *Scanner) Next() int {
 		sc.Newline(ch)
 		ch = int('\n')
 	case EOF:
+		if sc.Pos.Line != EOF {
+			sc.lastLine = sc.Pos.Line // netplay patch
+		}
 		sc.Pos.Line = EOF
 		sc.Pos.Column = 0
 	default:
@@ -120,7 +136,7 @@ func (sc *Scanner) skipComments(ch int) error {
 		if sc.Peek() == '[' || sc.Peek() == '=' {
 			var buf bytes.Buffer
 			if err := sc.scanMultilineString(sc.Next(), &buf); err != nil {
-				return sc.Error(buf.String(), "invalid multiline comment")
+				return sc.Error(buf.String(), "unfinished long comment") // netplay patch: Lua 5.1's words
 			}
 			return nil
 		}
@@ -161,7 +177,7 @@ func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
 				hasvalue = true
 			}
 			if !hasvalue {
-				return sc.Error(buf.String(), "illegal hexadecimal number")
+				return sc.Error(buf.String(), "malformed number") // netplay patch: Lua 5.1's words
 			}
 			return nil
 		} else if sc.Peek() != '.' && isDecimal(sc.Peek()) {
@@ -187,7 +203,14 @@ func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
 	ch := sc.Next()
 	for ch != quote {
 		if ch == '\n' || ch == '\r' || ch < 0 {
-			return sc.Error(buf.String(), "unterminated string")
+			// netplay patch: Lua 5.1's words, the token as written
+			// (near '"abc') and the line it is on (the newline that ended
+			// it has been counted).
+			err := sc.Error(string(rune(quote))+buf.String(), "unfinished string")
+			if ch == '\n' {
+				err.Pos.Line--
+			}
+			return err
 		}
 		if ch == '\\' {
 			if err := sc.scanEscape(ch, buf); err != nil {
@@ -264,7 +287,7 @@ func (sc *Scanner) scanMultilineString(ch int, buf *bytes.Buffer) error {
 	}
 	for {
 		if ch < 0 {
-			return sc.Error(buf.String(), "unterminated multiline string")
+			return sc.Error(buf.String(), "unfinished long string") // netplay patch: Lua 5.1's words
 		} else if ch == ']' {
 			count2, ch = sc.countSep(sc.Next())
 			if count1 == count2 && ch == ']' {
@@ -369,7 +392,7 @@ redo:
 				tok.Str = "~="
 				sc.Next()
 			} else {
-				err = sc.Error("~", "Invalid '~' token")
+				err = sc.Error("~", "unexpected symbol") // netplay patch: Lua 5.1's words
 			}
 		case '<':
 			if sc.Peek() == '=' {
@@ -407,6 +430,7 @@ redo:
 				}
 			default:
 				tok.Type = '.'
+				writeChar(buf, ch) // netplay patch: the token's text is "." (errors say near '.')
 			}
 			tok.Str = buf.String()
 		case ':':
@@ -423,7 +447,7 @@ redo:
 			tok.Str = string(rune(ch))
 		default:
 			writeChar(buf, ch)
-			err = sc.Error(buf.String(), "Invalid token")
+			err = sc.Error(buf.String(), "unexpected symbol") // netplay patch: Lua 5.1's words
 			goto finally
 		}
 	}
@@ -466,11 +490,17 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 }
 
 func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
-	lexer := &Lexer{NewScanner(reader, name), nil, false, ast.Token{Str: ""}, TNil}
+	// netplay patch: the source is kept, to say in Lua 5.1's words what
+	// a chunk that ends too soon lacks (eofMessage).
+	var src bytes.Buffer
+	lexer := &Lexer{NewScanner(io.TeeReader(reader, &src), name), nil, false, ast.Token{Str: ""}, TNil}
 	chunk = nil
 	defer func() {
 		if e := recover(); e != nil {
 			err, _ = e.(error)
+			if perr, ok := err.(*Error); ok && perr.Pos.Line == EOF && perr.Message == "syntax error" {
+				perr.Message = eofMessage(src.Bytes(), perr.EOFLine)
+			}
 		}
 	}()
 	yyParse(lexer)
