@@ -334,3 +334,19 @@ func TestReplayUsage(t *testing.T) {
 		t.Errorf("--help: %d %q", r.status, r.stdout)
 	}
 }
+
+// replay.peer on the virtual network (testdata/replay/virtual_test.lua):
+// committed recordings played to the real client scripts, the output and
+// the virtual times exact, the recorded pauses and the replay's timeouts
+// kept in virtual time. The recordings span more than 2 s of pauses and
+// timeouts together well over that; in virtual time they cost none.
+func TestReplayPeerInVirtualTime(t *testing.T) {
+	start := time.Now()
+	r := runCLI(t, "test", "testdata/replay")
+	if r.status != 0 || r.stdout != "8 passed, 0 failed\n" {
+		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	if wall := time.Since(start); wall >= 2*time.Second {
+		t.Errorf("the tests took %v of wall time: the pauses were not virtual", wall)
+	}
+}

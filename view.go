@@ -67,7 +67,7 @@ func viewMain(_ context.Context, args []string, stdio Stdio) int {
 		out = viewOutput(in)
 	}
 	var page bytes.Buffer
-	if err := traceview.Render(&page, events, traceview.Options{Title: "netplay view: " + filepath.Base(name)}); err != nil {
+	if err := traceview.Render(&page, events, traceview.Options{Title: traceview.FileTitle(name)}); err != nil {
 		fmt.Fprintf(stdio.Err, "netplay view: %v\n", err)
 		return exitError
 	}

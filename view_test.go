@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"netplay/runtime/luatest"
+	"netplay/runtime/wiretrace"
 )
 
 const viewFixture = "runtime/traceview/testdata/part1_recv8_loop.jsonl"
@@ -117,5 +120,100 @@ func TestViewErrors(t *testing.T) {
 	}
 	if r := runCLI(t, "help"); !strings.Contains(r.stdout, "netplay view FILE [-o out.html]") {
 		t.Errorf("netplay help does not list view:\n%s", r.stdout)
+	}
+}
+
+// The README's pictures of the view (docs/part1-recv8.png,
+// docs/part2-split3.png) are drawn from real recordings, kept in
+// testdata/trace/real with the scripts that made them. This test makes
+// nothing again: it checks that each recording follows the schema, was
+// made on real sockets (a wall clock, not virtual time), still shows what
+// its picture is for, and that netplay view draws it.
+func TestRealRecordings(t *testing.T) {
+	checks := map[string]func(t *testing.T, events []wiretrace.Event){
+		// One 22-byte send, of which one recv(8) takes 8 bytes.
+		"part1_recv8.jsonl": func(t *testing.T, events []wiretrace.Event) {
+			var chunks []string
+			for _, ev := range events {
+				if ev.Event == wiretrace.Send || ev.Event == wiretrace.Recv {
+					chunks = append(chunks, fmt.Sprintf("%s %q", ev.Event, ev.Data()))
+				}
+			}
+			if want := []string{`send "welcome to the server!"`, `recv "welcome "`}; !slices.Equal(chunks, want) {
+				t.Errorf("chunks %q, want %q", chunks, want)
+			}
+		},
+		// Three frames, every write cut into 3-byte pieces, so every read
+		// takes 3 bytes or fewer, and each frame arrives over many reads.
+		"part2_split3.jsonl": func(t *testing.T, events []wiretrace.Event) {
+			var frames []string
+			reads := 0
+			for _, ev := range events {
+				switch {
+				case ev.Event == wiretrace.Recv:
+					reads++
+					if ev.N > 3 {
+						t.Errorf("event %d: a read of %d bytes under split=3", ev.Seq, ev.N)
+					}
+				case ev.Event == wiretrace.Frame && ev.Dir == "in":
+					frames = append(frames, string(ev.Data()))
+				}
+			}
+			if len(frames) != 3 || frames[0] != "Welcome to the server!" || !strings.HasPrefix(frames[1], "The time is ") {
+				t.Errorf("frames received: %q", frames)
+			}
+			if reads != 11+13+13 { // frames of 32, 39 and 39 bytes, in 3-byte pieces
+				t.Errorf("%d reads, want 37", reads)
+			}
+		},
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "trace", "real", "*.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(checks) {
+		t.Errorf("recordings %v, want one for each of %d checks", files, len(checks))
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, err := wiretrace.ReadJSONL(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, ev := range events {
+				if err := wiretrace.Validate(ev); err != nil {
+					t.Errorf("event %d: %v", ev.Seq, err)
+				}
+				if ev.Seq != i+1 {
+					t.Errorf("line %d has seq %d", i+1, ev.Seq)
+				}
+				if ev.Time < 1.7e9 || ev.Cut != 0 {
+					t.Errorf("event %d: time %v, cut %d: not a recording on real sockets", ev.Seq, ev.Time, ev.Cut)
+				}
+			}
+			check := checks[name]
+			if check == nil {
+				t.Fatalf("no check for %s", name)
+			}
+			check(t, events)
+
+			out := filepath.Join(t.TempDir(), "page.html")
+			if r := runCLI(t, "view", file, "-o", out); r.status != 0 {
+				t.Fatalf("netplay view %s: %d %q", file, r.status, r.stderr)
+			}
+			page, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "<title>netplay view: " + name + "</title>"; !strings.Contains(string(page), want) {
+				t.Errorf("the page of %s has no %s", name, want)
+			}
+		})
 	}
 }

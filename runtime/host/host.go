@@ -163,7 +163,7 @@ func New(opts Options) *Host {
 }
 
 // luaOptions keep a task's Lua thread small: the registry (data stack) starts
-// at 128 slots and grows on demand (geometrically, in the patched
+// at 32 slots (512 bytes: an idle connection's task holds it) and grows on demand (geometrically, in the patched
 // gopher-lua) up to 1 Mi slots (16 MiB), and the call stack grows as needed
 // up to 20,000 frames, Lua 5.1's LUAI_MAXCALLS (a recursive-descent parser
 // on deeply nested input goes 10,000 deep). Past either: "stack overflow".
@@ -172,7 +172,7 @@ func New(opts Options) *Host {
 func luaOptions(opts Options) lua.Options {
 	return lua.Options{
 		MaxAlloc:            opts.MaxAlloc,
-		RegistrySize:        128,
+		RegistrySize:        32,
 		RegistryMaxSize:     1024 * 1024,
 		RegistryGrowStep:    32,
 		CallStackSize:       20000,

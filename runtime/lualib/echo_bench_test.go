@@ -2,9 +2,12 @@ package lualib_test
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"netplay/runtime/host"
+	"netplay/runtime/lualib"
 	"netplay/runtime/luatest"
 )
 
@@ -36,6 +40,12 @@ const echoServerLua = `
 // startLuaServer runs code (which listens once) on a new host and returns
 // the address it listens on.
 func startLuaServer(b *testing.B, code string) string {
+	return startLuaServerWith(b, code, nil)
+}
+
+// startLuaServerWith is startLuaServer with setup called on the host
+// before code runs (nil: none).
+func startLuaServerWith(b *testing.B, code string, setup func(h *host.Host)) string {
 	listening := make(chan net.Addr, 1)
 	var stdout, stderr luatest.Buffer
 	h, err := lualibHost(&stdout, &stderr, func(a net.Addr) { listening <- a })
@@ -43,6 +53,9 @@ func startLuaServer(b *testing.B, code string) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { h.Close() })
+	if setup != nil {
+		setup(h)
+	}
 	fn, err := h.L.LoadString(code)
 	if err != nil {
 		b.Fatal(err)
@@ -87,10 +100,11 @@ func goEcho(c net.Conn) {
 	}
 }
 
-// runEchoClients sends b.N 32-byte messages over conns connections, with
-// inFlight messages outstanding on each, and reports messages per second.
-func runEchoClients(b *testing.B, addr string, conns, inFlight int) {
-	payload := strings.Repeat("x", 32)
+// runEchoClients sends b.N messages of size bytes over conns connections,
+// with inFlight messages outstanding on each, and reports messages per
+// second.
+func runEchoClients(b *testing.B, addr string, conns, inFlight, size int) {
+	payload := strings.Repeat("x", size)
 	frame := []byte(fmt.Sprintf("%-10d%s", len(payload), payload))
 	clients := make([]net.Conn, conns)
 	for i := range clients {
@@ -134,16 +148,69 @@ func runEchoClients(b *testing.B, addr string, conns, inFlight int) {
 }
 
 // BenchmarkHeaderEcho: the tutorial's header framing echoed by a Lua task
-// per connection, beside the same echo in plain Go, 32-byte payloads.
+// per connection, beside the same echo in plain Go, 32-byte payloads (and
+// 4 KiB ones with 16 connections pipelining 64 frames each).
 func BenchmarkHeaderEcho(b *testing.B) {
 	for _, inFlight := range []int{1, 64} {
 		for _, conns := range []int{1, 16} {
 			name := fmt.Sprintf("conns=%d/inflight=%d", conns, inFlight)
 			b.Run("lua/"+name, func(b *testing.B) {
-				runEchoClients(b, startLuaServer(b, echoServerLua), conns, inFlight)
+				runEchoClients(b, startLuaServer(b, echoServerLua), conns, inFlight, 32)
 			})
 			b.Run("go/"+name, func(b *testing.B) {
-				runEchoClients(b, startGoEchoServer(b), conns, inFlight)
+				runEchoClients(b, startGoEchoServer(b), conns, inFlight, 32)
+			})
+		}
+	}
+	b.Run("lua/conns=16/inflight=64/size=4096", func(b *testing.B) {
+		runEchoClients(b, startLuaServer(b, echoServerLua), 16, 64, 4096)
+	})
+	b.Run("go/conns=16/inflight=64/size=4096", func(b *testing.B) {
+		runEchoClients(b, startGoEchoServer(b), 16, 64, 4096)
+	})
+}
+
+// BenchmarkHeaderEchoTraced is what the wire trace costs: the Lua echo of
+// BenchmarkHeaderEcho with the trace off, as text lines to a file
+// (--trace --trace-file F) and as JSON Lines to a file (--trace=json
+// --trace-file F), in one run, so the three meet the same machine.
+// trace-B/msg is how many bytes of trace each echoed message wrote.
+//
+//	go test -run '^$' -bench HeaderEchoTraced ./runtime/lualib/
+func BenchmarkHeaderEchoTraced(b *testing.B) {
+	for _, load := range []struct{ conns, inFlight int }{{1, 1}, {16, 64}} {
+		for _, format := range []lualib.TraceFormat{"", "text", "json"} {
+			name := fmt.Sprintf("conns=%d/inflight=%d/trace=%s", load.conns, load.inFlight, cmp.Or(string(format), "off"))
+			b.Run(name, func(b *testing.B) {
+				var file *os.File
+				addr := startLuaServerWith(b, echoServerLua, func(h *host.Host) {
+					if format == "" {
+						return
+					}
+					f, err := os.Create(filepath.Join(b.TempDir(), "trace"))
+					if err != nil {
+						b.Fatal(err)
+					}
+					// As --trace-file does: the sink writes each event to
+					// the file as it comes.
+					lualib.SetTracing(h, format, f, false, nil)
+					b.Cleanup(func() {
+						h.SetTraceSink("trace", nil, nil)
+						f.Close()
+					})
+					file = f
+				})
+				runEchoClients(b, addr, load.conns, load.inFlight, 32)
+				if file != nil {
+					info, err := file.Stat()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if info.Size() == 0 {
+						b.Fatal("nothing was traced")
+					}
+					b.ReportMetric(float64(info.Size())/float64(b.N), "trace-B/msg")
+				}
 			})
 		}
 	}

@@ -96,6 +96,21 @@ type framed struct {
 	msg    lua.LString // what took made; read before the task next waits
 	// flushFn is f.flush as a value, made once (send registers it).
 	flushFn func(L *lua.LState)
+	methods *lua.LTable // the type's methods, for IndexField
+}
+
+// IndexField answers f.sock, f.codec and f:method() without a Lua call
+// (gopher-lua patch 18, lua.FieldIndexer): every f:recv() and f:send()
+// looks its method up here.
+func (f *framed) IndexField(key string) (lua.LValue, bool) {
+	switch key {
+	case "sock":
+		return f.sockUD, true
+	case "codec":
+		return f.codecV, true
+	}
+	v := f.methods.RawGetString(key)
+	return v, v != lua.LNil
 }
 
 // OpenFrame is the loader of the frame module.
@@ -330,6 +345,7 @@ func frameWrap(L *lua.LState) int {
 	}
 	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
 	f.flushFn = f.flush
+	f.methods = L.GetField(L.GetTypeMetatable(FramedTypeName), "methods").(*lua.LTable)
 	defer func() {
 		if f.goc != nil {
 			s.SetFramer(c.name, codecFramer{f.goc})

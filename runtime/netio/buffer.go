@@ -71,19 +71,55 @@ const (
 )
 
 // pools hold free storage by size: 4, 8, 16, ... 256 KiB.
-var pools = func() map[int]*sync.Pool {
-	m := make(map[int]*sync.Pool)
+var pools = func() map[int]*freeList {
+	m := make(map[int]*freeList)
 	for n := minReadSize; n <= maxReadSize; n *= 2 {
-		m[n] = &sync.Pool{New: func() any { b := make([]byte, n); return &b }}
+		m[n] = &freeList{size: n, max: max(8, poolBytes/n)}
 	}
 	return m
 }()
+
+// poolBytes bounds the free storage each size keeps (7 sizes: 14 MiB at
+// most in all).
+const poolBytes = 2 << 20
+
+// freeList keeps up to max free buffers of one size. Unlike a sync.Pool
+// it survives garbage collections: a busy server, whose buffers drain and
+// fill many times a second, would otherwise allocate and zero a large
+// buffer after every collection.
+type freeList struct {
+	mu   sync.Mutex
+	size int
+	max  int
+	free [][]byte
+}
+
+func (l *freeList) get() []byte {
+	l.mu.Lock()
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free[n-1] = nil
+		l.free = l.free[:n-1]
+		l.mu.Unlock()
+		return b
+	}
+	l.mu.Unlock()
+	return make([]byte, l.size)
+}
+
+func (l *freeList) put(b []byte) {
+	l.mu.Lock()
+	if len(l.free) < l.max {
+		l.free = append(l.free, b[:cap(b)])
+	}
+	l.mu.Unlock()
+}
 
 // getStorage returns pooled storage of at least n bytes (exactly n when n
 // is a pool size).
 func getStorage(n int) []byte {
 	if p, ok := pools[n]; ok {
-		return *(p.Get().(*[]byte))
+		return p.get()
 	}
 	return make([]byte, n)
 }
@@ -91,8 +127,7 @@ func getStorage(n int) []byte {
 // putStorage returns storage to its pool (other sizes are dropped).
 func putStorage(b []byte) {
 	if p, ok := pools[cap(b)]; ok {
-		b = b[:cap(b)]
-		p.Put(&b)
+		p.put(b)
 	}
 }
 
@@ -111,6 +146,14 @@ func (b *readBuffer) Bytes() []byte {
 func (b *readBuffer) Consume(n int) {
 	b.r += n
 	if b.r == b.w {
+		b.release()
+	}
+}
+
+// releaseIfEmpty gives the storage back when nothing is buffered (a read
+// that found nothing must not leave an idle connection holding it).
+func (b *readBuffer) releaseIfEmpty() {
+	if b.Len() == 0 {
 		b.release()
 	}
 }
@@ -180,27 +223,32 @@ func sizeFor(n int) int {
 }
 
 // space returns a free slice at the end of the buffer to read into: at
-// least want bytes and the adaptive read size, compacting or moving to
-// larger storage as needed. Storage beyond the largest pool size grows by
-// what arrives, never doubling past it; new storage comes out of the
-// budget (ErrBudget when it is spent).
-func (b *readBuffer) space(want int) ([]byte, error) {
+// least need bytes, and the adaptive read size where that fits,
+// compacting or moving to larger storage as needed. Storage stays within
+// the pool's sizes (256 KiB) unless what must be buffered is larger; past
+// that it grows by what arrives, never doubling. New storage comes out of
+// the budget (ErrBudget when it is spent).
+func (b *readBuffer) space(need int) ([]byte, error) {
 	if b.size < minReadSize {
 		b.size = minReadSize
 	}
-	if want < b.size {
-		want = b.size
-	}
+	want := max(need, b.size)
 	if b.buf != nil && len(b.buf)-b.w >= want {
 		return b.buf[b.w:], nil
 	}
 	n := b.Len()
-	if b.buf != nil && b.r > 0 && len(b.buf)-n >= want {
-		copy(b.buf, b.buf[b.r:b.w])
-		b.r, b.w = 0, n
+	if free := len(b.buf) - n; b.buf != nil && (free >= want || len(b.buf) >= maxReadSize && free >= need) {
+		if b.r > 0 {
+			copy(b.buf, b.buf[b.r:b.w])
+			b.r, b.w = 0, n
+		}
 		return b.buf[b.w:], nil
 	}
-	err := b.replaceStorage(n+want, 0)
+	size := n + want
+	if n+need <= maxReadSize {
+		size = min(size, maxReadSize)
+	}
+	err := b.replaceStorage(size, 0)
 	if errors.Is(err, ErrBudget) && b.buf == nil && want > minReadSize {
 		// An empty buffer asks for its adaptive size; the first 4 KiB
 		// will do when the budget is short.

@@ -344,6 +344,12 @@ func (s *memStream) waitRead(w Waiter, what string, deadline time.Time, p []byte
 	return 0, err
 }
 
+// waitReadable parks until the pipe has input, its end, or a reset.
+func (s *memStream) waitReadable(w Waiter, what string, deadline time.Time) error {
+	_, err := s.waitRead(w, what, deadline, nil)
+	return err
+}
+
 func (s *memStream) tryWrite(p []byte) (int, error) {
 	if s.isClosed() {
 		return 0, net.ErrClosed

@@ -39,11 +39,15 @@ func (s *Socket) Recv(w Waiter, n int) ([]byte, error) {
 	if s.eof || n == 0 {
 		return []byte{}, nil
 	}
-	p := make([]byte, min(n, maxDirectRead))
+	var p []byte // made only to read into: a wait holds none
 	deadline := s.deadline(w)
+	rw, bufferless := st.(readableWaiter)
 	for {
 		k, err := 0, errWouldBlock
 		if !s.drained || s.nonBlocking() {
+			if p == nil {
+				p = make([]byte, min(n, maxDirectRead))
+			}
 			k, err = st.tryRead(p)
 		}
 		if err == errWouldBlock {
@@ -53,8 +57,18 @@ func (s *Socket) Recv(w Waiter, n int) ([]byte, error) {
 				}
 				return nil, ErrTimeout
 			}
+			if bufferless {
+				p = nil
+				if err := s.awaitInput(w, st, rw, "recv", deadline); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err = s.flush(w, st); err != nil {
 				return nil, err
+			}
+			if p == nil {
+				p = make([]byte, min(n, maxDirectRead))
 			}
 			k, err = st.waitRead(w, "recv", deadline, p)
 			if k == 0 && err == nil {
@@ -76,41 +90,74 @@ func (s *Socket) Recv(w Waiter, n int) ([]byte, error) {
 }
 
 // fill reads once into the buffer, waiting through w when nothing is
-// ready: nil when bytes arrived or the stream ended (s.eof). The caller
-// holds the read slot. A read is tried without waiting first only when
-// the last one filled its buffer (more is probably there) or the socket is
-// non-blocking; a wait begins by writing deferred output.
+// ready: nil when bytes arrived or the stream ended (s.eof), or when a
+// wait ended and the caller should look again. The caller holds the read
+// slot. A read is tried without waiting first only when the last one
+// filled its buffer (more is probably there) or the socket is
+// non-blocking; a wait begins by writing deferred output, and holds no
+// read buffer (an idle connection has none).
 func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.Time) error {
 	if s.eof {
 		return nil
+	}
+	rw, bufferless := st.(readableWaiter)
+	if !bufferless {
+		return s.fillWaitingInto(w, st, what, want, deadline)
+	}
+	waited := false
+	if s.drained && !s.nonBlocking() {
+		if err := s.awaitInput(w, st, rw, what, deadline); err != nil {
+			return err
+		}
+		waited = true
 	}
 	p, err := s.rb.space(want)
 	if err != nil {
 		return err
 	}
-	k, err := 0, errWouldBlock
-	if !s.drained || s.nonBlocking() {
-		k, err = st.tryRead(p)
-	}
-	switch {
-	case err == errWouldBlock && s.nonBlocking():
-		if err := s.flushNow(w, st); err != nil {
-			return err
-		}
-		return ErrTimeout
-	case err == errWouldBlock:
-		if err := s.flush(w, st); err != nil {
-			return err
-		}
-		k, err = st.waitRead(w, what, deadline, p)
-		if k == 0 && err == nil { // in-process: readable now
-			if k, err = st.tryRead(p); err == errWouldBlock {
-				return nil
+	k, err := st.tryRead(p)
+	if err == errWouldBlock {
+		s.rb.releaseIfEmpty()
+		if s.nonBlocking() {
+			if err := s.flushNow(w, st); err != nil {
+				return err
 			}
+			return ErrTimeout
 		}
-	default:
+		if !waited {
+			return s.awaitInput(w, st, rw, what, deadline)
+		}
+		return nil // woken with nothing to read: the caller looks again
+	}
+	if !waited {
 		w.Fair()
 	}
+	return s.took(w, what, p, k, err)
+}
+
+// readableWaiter is a stream that can wait for input without a buffer to
+// read it into.
+type readableWaiter interface {
+	// waitReadable waits until a read would not block: input, the end of
+	// the stream or an error is there (ErrTimeout past the deadline).
+	waitReadable(w Waiter, what string, deadline time.Time) error
+}
+
+// awaitInput writes deferred output, then waits until st has input.
+func (s *Socket) awaitInput(w Waiter, st stream, rw readableWaiter, what string, deadline time.Time) error {
+	if err := s.flush(w, st); err != nil {
+		return err
+	}
+	if err := rw.waitReadable(w, what, deadline); err != nil {
+		return s.failed(w, what, err)
+	}
+	s.drained = false
+	return nil
+}
+
+// took records a read of k bytes into p (space's slice) that ended with
+// err: the trace, the buffer, the end of the stream.
+func (s *Socket) took(w Waiter, what string, p []byte, k int, err error) error {
 	s.observe(w, wiretrace.Recv, p[:k])
 	s.rb.commit(k, len(p))
 	s.drained = k < len(p)
@@ -122,6 +169,41 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 		return nil
 	}
 	return s.failed(w, what, err)
+}
+
+// fillWaitingInto is fill for a stream that reads into the buffer in the
+// call that ends its wait (TLS): the buffer is held while it waits.
+func (s *Socket) fillWaitingInto(w Waiter, st stream, what string, want int, deadline time.Time) error {
+	p, err := s.rb.space(want)
+	if err != nil {
+		return err
+	}
+	k, err := 0, errWouldBlock
+	if !s.drained || s.nonBlocking() {
+		k, err = st.tryRead(p)
+	}
+	switch {
+	case err == errWouldBlock && s.nonBlocking():
+		s.rb.releaseIfEmpty()
+		if err := s.flushNow(w, st); err != nil {
+			return err
+		}
+		return ErrTimeout
+	case err == errWouldBlock:
+		if err := s.flush(w, st); err != nil {
+			return err
+		}
+		k, err = st.waitRead(w, what, deadline, p)
+		if k == 0 && err == nil {
+			if k, err = st.tryRead(p); err == errWouldBlock {
+				s.rb.releaseIfEmpty()
+				return nil
+			}
+		}
+	default:
+		w.Fair()
+	}
+	return s.took(w, what, p, k, err)
 }
 
 // sawEOF records the end of the stream (once, for the trace too). The

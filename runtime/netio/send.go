@@ -93,6 +93,12 @@ func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, size int, mayDefer
 	if err := s.takeWriteError(); err != nil {
 		return false, err
 	}
+	deferring := mayDefer && s.hasBufferedInput()
+	if deferring && s.wbuf == nil {
+		// Replies to pipelined requests gather here: room for all of
+		// them at once, rather than a copy at each doubling.
+		size = max(size, maxDeferred)
+	}
 	s.makeRoom(size)
 	start := len(s.wbuf)
 	out, err := s.encodeFrame(w, s.wbuf, msg, enc)
@@ -101,7 +107,7 @@ func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, size int, mayDefer
 	}
 	s.setOutput(out)
 	s.observe(w, wiretrace.Send, s.wbuf[start:]) // before the bytes can reach a reader
-	if mayDefer && len(s.wbuf) <= maxDeferred && s.hasBufferedInput() {
+	if deferring && len(s.wbuf) <= maxDeferred {
 		s.pending.Store(int64(len(s.wbuf)))
 		return true, nil
 	}

@@ -187,6 +187,35 @@ func (r *realStream) waitRead(w Waiter, what string, deadline time.Time, p []byt
 	return n, err
 }
 
+// waitReadable waits in the network poller until the connection has
+// input (or an error or the end), without a buffer: the first look is a
+// poll, in case input came between the caller's read and this wait (a
+// peek would consume a pending reset); after that the poller's word is
+// taken (a spurious wake costs the caller one read that finds nothing).
+func (r *realStream) waitReadable(w Waiter, what string, deadline time.Time) (err error) {
+	werr := w.Outside(what, r.probeRead, func(ctx context.Context) error {
+		defer watch(ctx, deadline, r.c.SetReadDeadline)()
+		first := true
+		cerr := r.rc.Read(func(fd uintptr) bool {
+			if first {
+				first = false
+				if !pollIn(int(fd)) {
+					return false
+				}
+			}
+			r.ending.Store(true) // the wait ends: the task comes to read
+			return true
+		})
+		r.ending.Store(false)
+		err = cerr
+		return nil
+	})
+	if werr != nil {
+		return werr
+	}
+	return err
+}
+
 func (r *realStream) waitWrite(w Waiter, deadline time.Time, p []byte) (n int, err error) {
 	werr := w.Outside("send", nil, func(ctx context.Context) error {
 		stop := watch(ctx, deadline, r.c.SetWriteDeadline)

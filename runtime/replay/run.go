@@ -309,7 +309,10 @@ func (r *run) turn(w netio.Waiter, i, seq int, rel float64) error {
 	if r.opts.Speed <= 0 {
 		return nil
 	}
-	due := r.start.Add(time.Duration((rel - r.plan.Start) / r.opts.Speed * float64(time.Second)))
+	// Rounded, not truncated: 1.002405 - 0.001006 is 1.0013989999... in
+	// floating point, and the step would come a nanosecond before its
+	// recorded microsecond (under virtual time, at 1.001398).
+	due := r.start.Add(time.Duration(math.Round((rel - r.plan.Start) / r.opts.Speed * float64(time.Second))))
 	if !w.Now().Before(due) {
 		return nil
 	}

@@ -32,7 +32,7 @@ var (
 	screenshot      = flag.String("screenshot", "", "TestScreenshot: write a PNG of the page to this file (relative: to the module root)")
 	screenshotTrace = flag.String("screenshot-trace", part2File, "TestScreenshot: the JSON Lines trace to draw")
 	screenshotClick = flag.Int("screenshot-click", 0, "TestScreenshot: show the event with this seq and its hex dump (as the address #seq-N does)")
-	screenshotSize  = flag.String("screenshot-size", "1400x900", "TestScreenshot: the window, WIDTHxHEIGHT")
+	screenshotSize  = flag.String("screenshot-size", "1400x900", "TestScreenshot: the PNG's size, WIDTHxHEIGHT pixels")
 )
 
 // browser is a headless Chromium with one tab, and what the tab did: its
@@ -193,12 +193,18 @@ func (b *browser) checkClean(allowed ...string) {
 
 func writePageFile(t *testing.T, events []wiretrace.Event) (string, *Model) {
 	t.Helper()
+	return writeTitledPage(t, events, "netplay view: test")
+}
+
+// writeTitledPage writes the page of events, titled title, to a file.
+func writeTitledPage(t *testing.T, events []wiretrace.Event, title string) (string, *Model) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "trace.html")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Render(f, events, Options{Title: "netplay view: test"}); err != nil {
+	if err := Render(f, events, Options{Title: title}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -402,9 +408,11 @@ func TestBrowserLive(t *testing.T) {
 	b.checkClean(l.URL())
 }
 
-// TestScreenshot draws a trace and saves a PNG, for the README:
+// TestScreenshot draws a trace and saves a PNG, for the README: the page
+// netplay view makes of the file (titled with its name), WIDTHxHEIGHT
+// pixels, the page's own window without the browser's:
 //
-//	go test ./runtime/traceview -run TestScreenshot -args -screenshot docs/view.png [-screenshot-trace FILE] [-screenshot-click SEQ]
+//	go test ./runtime/traceview -run TestScreenshot -args -screenshot docs/view.png [-screenshot-trace FILE] [-screenshot-click SEQ] [-screenshot-size WxH]
 func TestScreenshot(t *testing.T) {
 	if *screenshot == "" {
 		t.Skip("no -screenshot PATH")
@@ -414,8 +422,11 @@ func TestScreenshot(t *testing.T) {
 	if _, err := fmt.Sscanf(*screenshotSize, "%dx%d", &w, &h); err != nil {
 		t.Fatalf("-screenshot-size %q: %v", *screenshotSize, err)
 	}
-	path, _ := writePageFile(t, events)
+	path, _ := writeTitledPage(t, events, FileTitle(*screenshotTrace))
 	b := newBrowser(t, w, h)
+	// The window holds more than the page (headless Chromium keeps room
+	// for its own bars): the viewport is set, so the PNG is w by h.
+	b.do(chromedp.EmulateViewport(int64(w), int64(h)))
 	url := "file://" + path
 	if *screenshotClick != 0 {
 		url += fmt.Sprintf("#seq-%d", *screenshotClick)
@@ -532,6 +543,84 @@ func TestBrowserMarkers(t *testing.T) {
 	}
 	if n := b.count(`#diagram g.link.k-connect[data-seq="1"]`); n != 1 {
 		t.Errorf("%d connect links", n)
+	}
+	b.checkClean("file://")
+}
+
+// inView is a JavaScript expression: the selected row lies wholly inside
+// the scrolled diagram, not under the lane header or the hex panel.
+const inView = `(() => {
+	const g = document.querySelector("#diagram g.selected rect.hit");
+	if (!g) return false;
+	const r = g.getBoundingClientRect(), s = document.getElementById("scroller").getBoundingClientRect();
+	return r.top >= s.top && r.bottom <= s.bottom;
+})()`
+
+// Showing an event's bytes keeps the event in view, and moves nothing
+// that was in view already: #seq-N of a short trace leaves it as drawn,
+// and a chunk clicked near the bottom is not hidden by the hex panel.
+func TestBrowserSelectionStaysInView(t *testing.T) {
+	path, _ := writePageFile(t, readFixture(t, part1File))
+	b := newBrowser(t, 1000, 460)
+	b.do(chromedp.EmulateViewport(1000, 460))
+	b.open("file://" + path + "#seq-6")
+	waitFor[bool](b, `!document.getElementById("hexpanel").hidden`)
+	if top := eval[float64](b, `document.getElementById("scroller").scrollTop`); top != 0 {
+		t.Errorf("#seq-6 of a trace that fits scrolled it to %v", top)
+	}
+	if !eval[bool](b, inView) {
+		t.Error("#seq-6: the row is not in view")
+	}
+
+	path, _ = writePageFile(t, bigTrace(2000))
+	b.open("file://" + path)
+	// The lowest chunk wholly in view: the hex panel will open over it.
+	seq := eval[int](b, `(() => {
+		const s = document.getElementById("scroller").getBoundingClientRect();
+		let best = 0, bottom = 0;
+		for (const g of document.querySelectorAll("#diagram g.arrow")) {
+			const r = g.querySelector("rect.hit").getBoundingClientRect();
+			if (r.top >= s.top && r.bottom <= s.bottom && r.bottom > bottom) { best = Number(g.dataset.seq); bottom = r.bottom; }
+		}
+		return best;
+	})()`)
+	if seq == 0 {
+		t.Fatal("no chunk in view")
+	}
+	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#diagram g.arrow[data-seq="%d"] rect.hit`, seq))))
+	waitFor[bool](b, `!document.getElementById("hexpanel").hidden`)
+	if top := eval[float64](b, `document.getElementById("scroller").scrollTop`); top == 0 {
+		t.Errorf("the click on chunk %d near the bottom did not scroll", seq)
+	}
+	if !eval[bool](b, inView) {
+		t.Errorf("chunk %d, clicked near the bottom, went under the hex panel", seq)
+	}
+	b.checkClean("file://")
+}
+
+// A label longer than the room right of the last lane widens the diagram,
+// so it can be scrolled to instead of being cut at the edge.
+func TestBrowserLongLabelWidensTheDiagram(t *testing.T) {
+	at := func(e *wiretrace.Event) { e.Local, e.Remote = "127.0.0.1:40000", "127.0.0.1:5000" }
+	long := strings.Repeat("a long error message ", 8)
+	events := []wiretrace.Event{
+		ev(1, "c1", "connect", at),
+		ev(2, "c1", "error", func(e *wiretrace.Event) { at(e); e.Op, e.Err = "recv", long }),
+		ev(3, "c1", "close", at),
+	}
+	path, _ := writePageFile(t, events)
+	b := newBrowser(t, 1000, 600)
+	b.open("file://" + path)
+	over := eval[float64](b, `(() => {
+		const spacer = document.getElementById("spacer");
+		const t = document.querySelector('#diagram g[data-seq="2"] text.label');
+		return t.getBoundingClientRect().right - spacer.getBoundingClientRect().left - spacer.offsetWidth;
+	})()`)
+	if over > 0 {
+		t.Errorf("the error's label ends %v px past the diagram", over)
+	}
+	if w, sw := eval[float64](b, `Number(document.getElementById("diagram").getAttribute("width"))`), eval[float64](b, `document.getElementById("spacer").offsetWidth`); w != sw {
+		t.Errorf("the drawing is %v px wide, the scrolled area %v", w, sw)
 	}
 	b.checkClean("file://")
 }

@@ -21,7 +21,7 @@
   const st = {
     title: "", live: false, lanes: [], conns: new Map(), rows: [], index: new Map(),
     hidden: new Set(), vis: [], ys: [], gaps: [], height: 0, selected: -1,
-    events: 0, chunks: 0, trimmed: 0, dropped: 0, ended: false, nextSynthetic: -1, follow: false, autoTop: -1,
+    events: 0, chunks: 0, trimmed: 0, dropped: 0, ended: false, nextSynthetic: -1, follow: false, autoTop: -1, wide: 0,
   };
 
   function h(tag, cls, text) {
@@ -37,6 +37,10 @@
     return e;
   }
   const laneX = (id) => X0 + id * LANE_W;
+  /* the diagram's width: room for labels right of the last lane, more
+     once a label drawn has needed more (it never shrinks, so the page
+     does not jump while scrolling) */
+  const diagramWidth = () => Math.max(laneX(Math.max(st.lanes.length, 1) - 1) + RIGHT, st.wide);
   const isChunk = (r) => r.kind === "send" || r.kind === "recv";
   const fmtRel = (t) => t.toFixed(6);
 
@@ -119,9 +123,8 @@
       prev = r.rel;
     }
     st.height = y;
-    const lanes = Math.max(st.lanes.length, 1);
     spacer.style.height = (st.height + ROW) + "px";
-    spacer.style.width = (laneX(lanes - 1) + RIGHT) + "px";
+    spacer.style.width = diagramWidth() + "px";
   }
 
   /* the first visible row whose y is at least y */
@@ -143,7 +146,7 @@
     const i0 = bisect(y0 - ROW), i1 = bisect(y1 + ROW);
     if (!force && drawn && drawn.i0 <= bisect(top - ROW) && drawn.i1 >= bisect(top + vh + ROW) && drawn.n === st.vis.length) return;
     drawn = { i0, i1, n: st.vis.length };
-    const width = laneX(Math.max(st.lanes.length, 1) - 1) + RIGHT;
+    const width = diagramWidth();
     diagram.setAttribute("width", width);
     diagram.setAttribute("height", y1 - y0);
     diagram.style.top = y0 + "px";
@@ -162,6 +165,18 @@
       if (isChunk(r) && r.to >= 0 && r.from >= 0) g.appendChild(drawArrow(r, y));
       else if (r.kind === "connect" && r.to >= 0 && r.to !== r.from) g.appendChild(drawLink(r, y));
       else g.appendChild(drawMarker(r, y));
+    }
+    /* a label longer than the room right of the last lane (a frame's,
+       an error's) widens the diagram, so it can be scrolled to, not cut */
+    let need = 0;
+    for (const t of g.querySelectorAll("text.label")) {
+      const b = t.getBBox();
+      need = Math.max(need, b.x + b.width + 16);
+    }
+    if (need > width) {
+      st.wide = Math.ceil(need);
+      spacer.style.width = $("laneheadin").style.width = st.wide + "px";
+      render(true);
     }
   }
 
@@ -296,7 +311,7 @@
       d.dataset.lane = id;
       inner.appendChild(d);
     });
-    inner.style.width = (laneX(Math.max(st.lanes.length, 1) - 1) + RIGHT) + "px";
+    inner.style.width = diagramWidth() + "px";
     drawLaneHeadScroll();
   }
   function drawLaneHeadScroll() {
@@ -421,10 +436,30 @@
   }
   function hideHex() { $("hexpanel").hidden = true; }
 
+  /* select shows the bytes of row r, and keeps r in view: the hex panel
+     takes its room from the diagram, so a row near the bottom would go
+     under it. A row in view stays where it is. */
   function select(r) {
     st.selected = r.id;
-    render(true);
     showHex(r);
+    const v = visIndex(st.index.get(r.id));
+    if (v >= 0) reveal(v);
+    render(true);
+  }
+
+  /* visIndex is the place of row i among the visible rows, or -1 */
+  function visIndex(i) {
+    let lo = 0, hi = st.vis.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (st.vis[mid] < i) lo = mid + 1; else hi = mid; }
+    return lo < st.vis.length && st.vis[lo] === i ? lo : -1;
+  }
+
+  /* reveal scrolls visible row v a third of the way down the diagram,
+     unless the whole row is in view already */
+  function reveal(v) {
+    const y = st.ys[v], top = scroller.scrollTop, vh = scroller.clientHeight;
+    if (y - ROW / 2 >= top && y + ROW / 2 <= top + vh) return;
+    scroller.scrollTop = Math.max(0, y - vh / 3);
   }
   diagram.addEventListener("click", (ev) => {
     const g = ev.target.closest("[data-id]");
@@ -440,9 +475,7 @@
     if (!m) return;
     const seq = Number(m[1]);
     const v = st.vis.findIndex((i) => st.rows[i].seq === seq);
-    if (v < 0) return;
-    scroller.scrollTop = Math.max(0, st.ys[v] - scroller.clientHeight / 3);
-    select(st.rows[st.vis[v]]);
+    if (v >= 0) select(st.rows[st.vis[v]]);
   }
   window.addEventListener("hashchange", showSeq);
   $("hexclose").addEventListener("click", () => { st.selected = -1; hideHex(); render(true); });

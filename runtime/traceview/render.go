@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"netplay/runtime/wiretrace"
@@ -38,6 +39,13 @@ var pageParts = func() []string {
 	}
 	return append(parts, rest)
 }()
+
+// FileTitle is the title of the page of the trace file name, as netplay
+// view gives it: "netplay view: part1.jsonl". The page names the file,
+// so a screenshot or a printed page says which session it shows.
+func FileTitle(name string) string {
+	return "netplay view: " + filepath.Base(name)
+}
 
 // Render writes the page of a whole trace to w.
 func Render(w io.Writer, events []wiretrace.Event, opts Options) error {

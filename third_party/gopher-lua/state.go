@@ -1369,6 +1369,12 @@ func (ls *LState) getFieldStringK(obj LValue, key string, boxed LValue) LValue {
 			if ret != LNil {
 				return ret
 			}
+		} else if ud, ok := curobj.(*LUserData); ok {
+			if fi, ok := ud.Value.(FieldIndexer); ok {
+				if v, ok := fi.IndexField(key); ok {
+					return v
+				}
+			}
 		}
 		metaindex := ls.metaOp1(curobj, "__index")
 		if metaindex == LNil {
@@ -1474,7 +1480,7 @@ func NewState(opts ...Options) *LState {
 		if opts[0].CallStackSize < 1 {
 			opts[0].CallStackSize = CallStackSize
 		}
-		if opts[0].RegistrySize < 128 {
+		if opts[0].RegistrySize < 32 { // netplay patch: was 128
 			opts[0].RegistrySize = RegistrySize
 		}
 		if opts[0].RegistryMaxSize < opts[0].RegistrySize {

@@ -165,6 +165,15 @@ type LGFunction func(*LState) int
 func (fn *LFunction) String() string   { return fmt.Sprintf("function: %p", fn) }
 func (fn *LFunction) Type() LValueType { return LTFunction }
 
+// FieldIndexer, implemented by a userdata's Value, answers obj.name and
+// obj:name() for string keys in Go, before the metatable's __index is
+// consulted and without a Lua call: a method call on such a userdata costs
+// a type assertion. It reports false to fall back to __index. netplay
+// patch.
+type FieldIndexer interface {
+	IndexField(key string) (LValue, bool)
+}
+
 type Global struct {
 	MainThread    *LState
 	CurrentThread *LState
