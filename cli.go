@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -281,12 +281,27 @@ func help(command string, stdio Stdio) int {
 	return exitUsage
 }
 
+// list prints the bundled scripts by part, in the order the series
+// walks them, one line each with what it shows.
 func list(out io.Writer) int {
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	for _, e := range scripts.List() {
-		fmt.Fprintf(tw, "%s\t%s\n", e.Name, e.Summary)
+	groups := scripts.Groups()
+	width := 0
+	for _, g := range groups {
+		for _, e := range g.Entries {
+			width = max(width, len(e.Name))
+		}
 	}
-	tw.Flush()
+	w := bufio.NewWriter(out)
+	for i, g := range groups {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, g.Title)
+		for _, e := range g.Entries {
+			fmt.Fprintf(w, "  %-*s  %s\n", width, e.Name, e.Summary)
+		}
+	}
+	w.Flush()
 	return exitOK
 }
 

@@ -277,9 +277,12 @@ func TestHelpAndList(t *testing.T) {
 	}
 	r = runCLI(t, "list")
 	for _, want := range []string{
-		"part1/server             Part I.1: a server that says welcome to each client, then hangs up\n",
-		"part1/client_recv8       Part I.4.1: recv(8) once: only the first 8 bytes of the message arrive\n",
-		"tour                     The guided tour: every tutorial stage in one process, narrated\n",
+		"Start here\n  tour                     The guided tour: every tutorial stage in one process, narrated\n\nPart I: ",
+		"\n  part1/server             Part I.1: a server that says welcome to each client, then hangs up\n",
+		"\n  part1/client_recv8       Part I.4.1: recv(8) once: only the first 8 bytes of the message arrive\n",
+		"\n\nPart III: objects, as JSON in header frames\n  part3/object_client      Part III: receive",
+		"\n\nProtocols: real ones (Redis, HTTP) and your own (kv)\n  protocols/http ",
+		"\n  protocols/resp           Module require(\"protocols.resp\"): a Redis client (RESP2), and RESP as a structured frame codec\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("list lacks %q:\n%s", want, r.stdout)

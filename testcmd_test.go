@@ -73,7 +73,7 @@ func TestTestCommandHelp(t *testing.T) {
 // beside the scripts, and all pass.
 func TestScriptsTestThemselves(t *testing.T) {
 	r := runCLI(t, "test", "scripts")
-	if r.status != 0 || r.stdout != "40 passed, 0 failed\n" {
+	if r.status != 0 || r.stdout != "67 passed, 0 failed\n" {
 		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 }
@@ -166,15 +166,15 @@ func TestReadmeTestingExample(t *testing.T) {
 		}
 	}
 
-	block := readmeBlock(t, "$ netplay test -v scripts/protocols")
-	r := runCLI(t, "test", "-v", "scripts/protocols")
-	got := "$ netplay test -v scripts/protocols\n" + r.stdout
+	block := readmeBlock(t, "$ netplay test -v scripts/protocols/kv_test.lua")
+	r := runCLI(t, "test", "-v", "scripts/protocols/kv_test.lua")
+	got := "$ netplay test -v scripts/protocols/kv_test.lua\n" + r.stdout
 	if wallTimes(got) != wallTimes(block) {
 		t.Errorf("README.md shows:\n%s\nnetplay test gives:\n%s", block, got)
 	}
 
 	dir := t.TempDir()
-	for _, name := range []string{"kv_server.lua", "kv_test.lua"} {
+	for _, name := range []string{"kv_server.lua", "kv_client.lua", "kv_test.lua"} {
 		src, err := os.ReadFile(filepath.Join("scripts/protocols", name))
 		if err != nil {
 			t.Fatal(err)
@@ -184,9 +184,9 @@ func TestReadmeTestingExample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r = runCLI(t, "test", dir)
-	got = "$ netplay test scripts/protocols\n" + strings.ReplaceAll(r.stdout, dir, "scripts/protocols")
-	if block := readmeBlock(t, "$ netplay test scripts/protocols"); got != block || r.status != 1 {
+	r = runCLI(t, "test", filepath.Join(dir, "kv_test.lua"))
+	got = "$ netplay test scripts/protocols/kv_test.lua\n" + strings.ReplaceAll(r.stdout, dir, "scripts/protocols")
+	if block := readmeBlock(t, "$ netplay test scripts/protocols/kv_test.lua\n--- FAIL"); got != block || r.status != 1 {
 		t.Errorf("README.md shows:\n%s\nnetplay test gives (status %d):\n%s", block, r.status, got)
 	}
 }

@@ -35,7 +35,7 @@ func TestCompleteWord(t *testing.T) {
 		{"socket.", -1, "socket.", []string{"AF_INET", "AF_INET6", "AF_UNIX", "SOCK_DGRAM", "SOCK_STREAM", "address", "connect", "gethostname", "listen", "pair", "socket", "tcp", "udp"}, ""},
 		{"x = sock:recv", -1, "x = sock:", []string{"recv", "recv_exactly", "recv_until", "recvfrom"}, ""},
 		{"sock:se", -1, "sock:", []string{"send", "sendall", "sendto", "setblocking", "settimeout"}, ""},
-		{"framed:", -1, "framed:", []string{"close", "frames", "recv", "send"}, ""},
+		{"framed:", -1, "framed:", []string{"close", "frames", "peek", "recv", "send", "unread"}, ""},
 		{"spawn(print):j", -1, "spawn(print):", nil, ""},
 		{"config.server.po", -1, "config.server.", []string{"port", "ports"}, ""},
 		{"config.", -1, "config.", []string{"server"}, ""},
@@ -48,7 +48,7 @@ func TestCompleteWord(t *testing.T) {
 		{"1.5", -1, "", nil, ""},
 		{"config.server.port.x", -1, "", nil, ""},
 		// fields of fields, and no metatable internals
-		{"framed.", -1, "framed.", []string{"close", "codec", "frames", "recv", "send", "sock"}, ""},
+		{"framed.", -1, "framed.", []string{"close", "codec", "frames", "peek", "recv", "send", "sock", "unread"}, ""},
 		{"framed.sock:getp", -1, "framed.sock:", []string{"getpeername"}, ""},
 		{"framed.codec:", -1, "framed.codec:", []string{"decode", "encode"}, ""},
 		{"string.f", -1, "string.", []string{"find", "format"}, ""},

@@ -18,7 +18,7 @@ import (
 
 // FS is every bundled script.
 //
-//go:embed *.lua part1/*.lua part2/*.lua bench/*.lua tls/*.lua protocols/*.lua
+//go:embed *.lua part1/*.lua part2/*.lua part3/*.lua part4/*.lua udp/*.lua tls/*.lua protocols/*.lua bench/*.lua
 var FS embed.FS
 
 // ErrNotFound: neither a file nor a bundled script has that name.
@@ -83,6 +83,56 @@ func List() []Entry {
 		return nil
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Group is the bundled scripts of one folder, under the title netplay
+// list shows them with.
+type Group struct {
+	Title   string
+	Entries []Entry
+}
+
+// groupTitles are the folders in the order the series walks them (the
+// README's order), with what each holds. "" is the top folder.
+var groupTitles = []struct{ dir, title string }{
+	{"", "Start here"},
+	{"part1", "Part I: sockets; TCP is a stream of bytes (seed section I)"},
+	{"part2", "Part II: messages behind a 10-byte length header (seed section II)"},
+	{"part3", "Part III: objects, as JSON in header frames"},
+	{"part4", "Part IV: a chat room; tasks, queues and the keyboard at once"},
+	{"udp", "UDP: datagrams keep their boundaries and can be lost"},
+	{"tls", "TLS: the same bytes, encrypted (Go's crypto/tls)"},
+	{"protocols", "Protocols: real ones (Redis, HTTP) and your own (kv)"},
+	{"bench", "Benchmarks: servers to load-test with netplay bench"},
+}
+
+// Groups returns the bundled scripts by folder, in the series' order; a
+// folder without a title comes last, titled by its name.
+func Groups() []Group {
+	byDir := map[string][]Entry{}
+	for _, e := range List() {
+		dir := path.Dir(e.Name)
+		if dir == "." {
+			dir = ""
+		}
+		byDir[dir] = append(byDir[dir], e)
+	}
+	var out []Group
+	for _, g := range groupTitles {
+		if entries := byDir[g.dir]; len(entries) > 0 {
+			out = append(out, Group{Title: g.title, Entries: entries})
+			delete(byDir, g.dir)
+		}
+	}
+	var rest []string
+	for dir := range byDir {
+		rest = append(rest, dir)
+	}
+	sort.Strings(rest)
+	for _, dir := range rest {
+		out = append(out, Group{Title: dir, Entries: byDir[dir]})
+	}
 	return out
 }
 

@@ -50,3 +50,21 @@ func TestEveryScriptHasASummary(t *testing.T) {
 		}
 	}
 }
+
+// netplay list walks the series in order: the tour, the four parts, UDP,
+// TLS, the protocols, the benchmarks; every bundled script is in one group.
+func TestGroupsFollowTheSeries(t *testing.T) {
+	var titles []string
+	n := 0
+	for _, g := range Groups() {
+		titles = append(titles, strings.SplitN(g.Title, ":", 2)[0])
+		n += len(g.Entries)
+	}
+	want := []string{"Start here", "Part I", "Part II", "Part III", "Part IV", "UDP", "TLS", "Protocols", "Benchmarks"}
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Fatalf("groups %q, want %q", titles, want)
+	}
+	if n != len(List()) {
+		t.Fatalf("%d scripts in groups, %d bundled", n, len(List()))
+	}
+}

@@ -5,7 +5,8 @@ package lualib
 //	frame.header([width=10][, opts])  frame.u8/u16/u32/u64([opts])
 //	frame.varint([opts])  frame.line([delim="\n"][, opts])
 //	frame.netstring([opts])  frame.fixed(n[, opts])
-//	frame.new{encode = fn, decode = fn[, name = s]}   (a codec in Lua)
+//	frame.new{encode = fn, decode = fn[, name = s]}   (a codec in Lua; its
+//	                                decode may return any Lua value)
 //	frame.wrap(sock, codec[, {max = bytes}]) -> framed socket
 //	opts: {max = bytes, little = true (u16/u32/u64 only)}
 //
@@ -13,6 +14,7 @@ package lualib
 //	codec:decode(buf) -> msg, used | nil (need more) | nil, err
 //	f:send(msg) -> true | nil, err     f:recv() -> msg | nil, err, partial
 //	f:frames() -> iterator             f:close()     f.sock  f.codec
+//	f:peek(n)  f:unread(data)          (peek.go)
 
 import (
 	"bytes"
@@ -62,6 +64,8 @@ var framedMethods = map[string]lua.LGFunction{
 	"recv":   framedRecv,
 	"frames": framedFrames,
 	"close":  framedClose,
+	"peek":   framedPeek,
+	"unread": framedUnread,
 }
 
 // codec is a codec value: a Go codec (goc, made at max; make builds it
@@ -200,7 +204,9 @@ func frameFixed(L *lua.LState) int {
 
 // frameNew implements frame.new{encode = fn, decode = fn[, name = s]} ->
 // codec. encode(msg) returns the bytes; decode(buf) returns msg, used, or
-// nil when it needs more bytes, or nil, err for bad input.
+// nil when it needs more bytes, or nil, err for bad input. msg may be any
+// Lua value but nil (a structured codec: a RESP parser returns a reply
+// table), and f:recv() returns it as it is.
 func frameNew(L *lua.LState) int {
 	spec := L.CheckTable(1)
 	enc, ok1 := spec.RawGetString("encode").(*lua.LFunction)
@@ -247,30 +253,38 @@ func (c *codec) encode(L *lua.LState, msg string, goc framing.Codec, max int) ([
 }
 
 // decodeLua calls a Lua codec's decode(buf): msg, used | nil | nil, err.
-func (c *codec) decodeLua(L *lua.LState, buf []byte, max int) (used int, msg []byte, err error) {
+// msg is any Lua value but nil: a string (at most max bytes) or a
+// structured one (a table, a number, ...), bounded by the buffer it was
+// decoded from.
+func (c *codec) decodeLua(L *lua.LState, buf []byte, max int) (used int, msg lua.LValue, err error) {
 	L.Push(c.decodeFn)
 	L.Push(lua.LString(buf))
 	L.Call(1, 2)
 	m, u := L.Get(-2), L.Get(-1)
 	L.Pop(2)
-	switch m := m.(type) {
-	case lua.LString:
-		n, ok := u.(lua.LNumber)
-		if !ok || n < 1 || int(n) > len(buf) {
-			L.RaiseError("codec %s: decode must return msg, used (1..%d), got used %s", c.name, len(buf), u.String())
-		}
-		if len(m) > max {
-			return 0, nil, framing.ErrFrameTooLarge
-		}
-		return int(n), []byte(m), nil
-	case *lua.LNilType:
+	if m == lua.LNil {
 		if u == lua.LNil {
 			return 0, nil, nil
 		}
 		return 0, nil, errors.New(u.String())
 	}
-	L.RaiseError("codec %s: decode returned %s, not a string or nil", c.name, m.Type())
-	return 0, nil, nil
+	n, ok := u.(lua.LNumber)
+	if !ok || n < 1 || float64(n) != float64(int(n)) || int(n) > len(buf) {
+		L.RaiseError("codec %s: decode must return msg, used (1..%d), got used %s", c.name, len(buf), u.String())
+	}
+	if s, ok := m.(lua.LString); ok && len(s) > max {
+		return 0, nil, framing.ErrFrameTooLarge
+	}
+	return int(n), m, nil
+}
+
+// frameBytes is what a trace shows of a received frame: a string message
+// as it is; for a structured one, the frame's bytes on the wire.
+func frameBytes(msg lua.LValue, raw []byte) []byte {
+	if s, ok := msg.(lua.LString); ok {
+		return []byte(s)
+	}
+	return raw
 }
 
 // codecEncode implements codec:encode(msg) -> bytes | nil, err.
@@ -289,12 +303,14 @@ func codecDecode(L *lua.LState) int {
 	c := checkCodec(L, 1)
 	buf := []byte(L.CheckString(2))
 	var used int
-	var msg []byte
+	var msg lua.LValue
 	var err error
 	if c.goc == nil {
 		used, msg, err = c.decodeLua(L, buf, c.max)
 	} else {
-		used, msg, err = c.goc.Decode(buf)
+		var m []byte
+		used, m, err = c.goc.Decode(buf)
+		msg = lua.LString(m)
 	}
 	switch {
 	case err != nil:
@@ -303,7 +319,7 @@ func codecDecode(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(lua.LString(msg))
+	L.Push(msg)
 	L.Push(lua.LNumber(used))
 	return 2
 }
@@ -438,18 +454,19 @@ func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), le
 // anything else); an error waits for the socket's next call.
 func (f *framed) flush(L *lua.LState) { f.sock.Flush(newWaiter(L)) }
 
-// recv receives one frame; err carries partial bytes when it fails. A Go
-// codec's frame becomes the Lua string straight from the socket's buffer.
-func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LString, partial []byte, err error) {
+// recv receives one frame (a string, or any value a Lua codec decoded);
+// err carries partial bytes when it fails. A Go codec's frame becomes the
+// Lua string straight from the socket's buffer.
+func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byte, err error) {
 	receiving(L, f.sock)
 	if f.goc == nil {
 		var used int
-		var m []byte
-		m, used, partial, err = f.recvLua(L, w)
+		var raw []byte
+		msg, used, raw, partial, err = f.recvLua(L, w)
 		if err == nil && f.sock.Tracing() {
-			f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Data: m, Codec: f.codec.name, Used: used, Ctx: w.Context()})
+			f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Data: frameBytes(msg, raw), Codec: f.codec.name, Used: used, Ctx: w.Context()})
 		}
-		return lua.LString(m), partial, err
+		return msg, partial, err
 	}
 	// RecvFrameWith reports the frame to the trace. f.took sets f.msg; no
 	// other task runs before we read it (nothing waits in between).
@@ -459,25 +476,26 @@ func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LString, partial []by
 }
 
 // recvLua runs a Lua decoder over the socket's buffer, reading more (and
-// waiting) until it finds a frame.
-func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg []byte, used int, partial []byte, err error) {
+// waiting) until it finds a frame: any Lua value but nil, the bytes it
+// used, and those bytes (raw).
+func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg lua.LValue, used int, raw, partial []byte, err error) {
 	for {
 		used, m, buf, eof, ok, derr := f.decodeBuffered(L)
 		switch {
 		case !ok: // another task is reading this socket: wait for it
 		case derr != nil:
-			return nil, 0, buf, derr
+			return nil, 0, nil, buf, derr
 		case used > 0:
-			return m, used, nil, nil
+			return m, used, buf[:used], nil, nil
 		case eof:
-			return nil, 0, buf, netio.ErrClosed
+			return nil, 0, nil, buf, netio.ErrClosed
 		}
 		err = f.sock.ReadMore(w, f.max+luaCodecSlack)
 		if err != nil && !errors.Is(err, netio.ErrClosed) {
-			return nil, 0, buf, err // the bytes stay buffered; buf is a copy
+			return nil, 0, nil, buf, err // the bytes stay buffered; buf is a copy
 		}
 		if err != nil && f.sock.Closed() {
-			return nil, 0, buf, err
+			return nil, 0, nil, buf, err
 		}
 		// At the end of the stream decode what is left once more, then report.
 	}
@@ -487,7 +505,7 @@ func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg []byte, used int, part
 // with its read side taken (released even if the decoder raises). It
 // consumes a frame it finds, and everything at the end of the stream; buf
 // is a copy of the bytes it saw. ok is false when another task is reading.
-func (f *framed) decodeBuffered(L *lua.LState) (used int, msg, buf []byte, eof, ok bool, err error) {
+func (f *framed) decodeBuffered(L *lua.LState) (used int, msg lua.LValue, buf []byte, eof, ok bool, err error) {
 	ok = f.sock.Buffered(func(view []byte, atEOF bool) int {
 		eof = atEOF
 		buf = bytes.Clone(view)

@@ -50,6 +50,7 @@ func NewHost(opts host.Options) (*host.Host, error) {
 	registerPair(h.L)
 	installMethodHint(h.L)
 	OpenTableExtras(h.L)
+	installRequire(h.L)
 	// gopher-lua's channel module waits holding the interpreter (every
 	// task froze on ch:receive()); sync.queue does its job.
 	h.L.SetGlobal("channel", lua.LNil)

@@ -13,6 +13,7 @@ package lualib
 //	s:recv_until(delim[, max]) s:sendto(data, addr) s:recvfrom(n)
 //	s:settimeout(seconds|nil) s:gettimeout() s:setblocking(flag)
 //	s:shutdown(how) s:close() s:getsockname() s:getpeername()
+//	s:peek(n) s:unread(data)          (peek.go)
 
 import (
 	"errors"
@@ -51,6 +52,8 @@ var socketMethods = map[string]lua.LGFunction{
 	"recv":            sockRecv,
 	"recv_exactly":    sockRecvExactly,
 	"recv_until":      sockRecvUntil,
+	"peek":            sockPeek,
+	"unread":          sockUnread,
 	"sendto":          sockSendto,
 	"recvfrom":        sockRecvfrom,
 	"settimeout":      sockSettimeout,

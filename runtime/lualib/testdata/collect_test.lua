@@ -70,11 +70,10 @@ function test_a_dropped_listener_stops_listening()
   local t0 = monotonic()
   while true do
     local c, err = socket.connect(addr)
-    if not c then
-      eq(err, "connection refused")
-      return
-    end
-    c:close()
+    if not c and err == "connection refused" then return end
+    -- A connect that lands in the backlog as the listener closes is reset:
+    -- the listener was still closing, so try again.
+    if not c then eq(err, "connection reset") else c:close() end
     assert(monotonic() - t0 < DEADLINE, "the dropped listener still accepts after " .. DEADLINE .. " s")
     collectgarbage()
     sleep(0.01)
