@@ -66,17 +66,24 @@ func (h *Host) Block(L *lua.LState, what string, wait func(ctx context.Context))
 func (h *Host) Outside(L *lua.LState, what string, probe func() bool, wait func(ctx context.Context)) {
 	t := h.holderTask()
 	h.flushBeforeWait(L, t)
-	h.outside(L, t, what, probe, wait)
+	h.outside(L, t, what, probe, func(ctx context.Context) error { wait(ctx); return nil })
 	h.raiseIfCancelled(L, t)
 }
 
 // OutsideQuiet is Outside for Go code that must unwind before the task
 // stops: a cancellation is reported (true), not raised.
 func (h *Host) OutsideQuiet(L *lua.LState, what string, probe func() bool, wait func(ctx context.Context)) (cancelled bool) {
+	_, cancelled = h.OutsideErr(L, what, probe, func(ctx context.Context) error { wait(ctx); return nil })
+	return cancelled
+}
+
+// OutsideErr is OutsideQuiet for a wait that returns an error (the
+// socket layer's: its waits allocate nothing of their own).
+func (h *Host) OutsideErr(L *lua.LState, what string, probe func() bool, wait func(ctx context.Context) error) (err error, cancelled bool) {
 	t := h.holderTask()
 	h.flushBeforeWait(L, t)
-	h.outside(L, t, what, probe, wait)
-	return t.ctx.Err() != nil
+	err = h.outside(L, t, what, probe, wait)
+	return err, t.ctx.Err() != nil
 }
 
 // ParkQuiet is Park for Go code that must unwind before the task stops:
@@ -121,7 +128,7 @@ func (h *Host) Fair(L *lua.LState) {
 
 // outside gives the interpreter up around wait; it is taken back even if
 // wait panics, so Lua never runs without it.
-func (h *Host) outside(L *lua.LState, t *Task, what string, probe func() bool, wait func(ctx context.Context)) {
+func (h *Host) outside(L *lua.LState, t *Task, what string, probe func() bool, wait func(ctx context.Context) error) error {
 	th := L.G.CurrentThread
 	h.give(t, what)
 	t.g.Leave(probe)
@@ -129,7 +136,7 @@ func (h *Host) outside(L *lua.LState, t *Task, what string, probe func() bool, w
 		t.g.Return()
 		h.take(t, th)
 	}()
-	wait(t.ctx)
+	return wait(t.ctx)
 }
 
 // raiseIfCancelled raises "cancelled" in a task whose context is done.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
@@ -31,7 +32,8 @@ type Task struct {
 	parent *Task
 	group  *Group
 
-	blockedOn atomic.Pointer[string]
+	blockedMu sync.Mutex // guards blockedOn (a string, set at every wait: no allocation)
+	blockedOn string
 	warn      atomic.Bool // the watchdog saw it run too long without waiting
 	vm        *vmContext
 
@@ -114,13 +116,16 @@ func (t *Task) Cancel() {
 
 // BlockedOn says what the task waits for, "" when it is running Lua.
 func (t *Task) BlockedOn() string {
-	if p := t.blockedOn.Load(); p != nil {
-		return *p
-	}
-	return ""
+	t.blockedMu.Lock()
+	defer t.blockedMu.Unlock()
+	return t.blockedOn
 }
 
-func (t *Task) setBlockedOn(what string) { t.blockedOn.Store(&what) }
+func (t *Task) setBlockedOn(what string) {
+	t.blockedMu.Lock()
+	t.blockedOn = what
+	t.blockedMu.Unlock()
+}
 
 // BeforeWait registers fn (under key, once) to run before the task next
 // waits for anything, and when it ends. Deferred socket output is flushed

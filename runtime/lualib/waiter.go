@@ -31,8 +31,8 @@ func (w netWaiter) Context() context.Context { return w.h().Current().Context() 
 func (w netWaiter) Now() time.Time { return w.h().Clock().Now() }
 
 func (w netWaiter) Outside(what string, probe func() bool, wait func(ctx context.Context) error) error {
-	var err error
-	if w.h().OutsideQuiet(w.L, what, probe, func(ctx context.Context) { err = wait(ctx) }) {
+	err, cancelled := w.h().OutsideErr(w.L, what, probe, wait)
+	if cancelled {
 		return netio.ErrCancelled
 	}
 	return err

@@ -100,6 +100,9 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 	if s.eof {
 		return nil
 	}
+	if r, ok := st.(*realStream); ok {
+		return s.fillReal(w, r, what, want, deadline)
+	}
 	rw, bufferless := st.(readableWaiter)
 	if !bufferless {
 		return s.fillWaitingInto(w, st, what, want, deadline)
@@ -131,6 +134,38 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 	}
 	if !waited {
 		w.Fair()
+	}
+	return s.took(w, what, p, k, err)
+}
+
+// fillReal is fill for a connection of the operating system's: a read is
+// tried first when more is probably there, else the wait in the poller
+// reads as soon as input comes, taking the buffer only then.
+func (s *Socket) fillReal(w Waiter, r *realStream, what string, want int, deadline time.Time) error {
+	if !s.drained || s.nonBlocking() {
+		p, err := s.rb.space(want)
+		if err != nil {
+			return err
+		}
+		k, err := r.tryRead(p)
+		if err != errWouldBlock {
+			w.Fair()
+			return s.took(w, what, p, k, err)
+		}
+		s.rb.releaseIfEmpty()
+		if s.nonBlocking() {
+			if err := s.flushNow(w, r); err != nil {
+				return err
+			}
+			return ErrTimeout
+		}
+	}
+	if err := s.flush(w, r); err != nil {
+		return err
+	}
+	p, k, err := r.readWaiting(w, what, deadline, &s.rb, want)
+	if p == nil {
+		return s.failed(w, what, err)
 	}
 	return s.took(w, what, p, k, err)
 }

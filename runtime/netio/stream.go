@@ -60,6 +60,12 @@ type realStream struct {
 	key      string       // our address in the registry
 	sent     atomic.Int64 // bytes written
 	consumed atomic.Int64 // bytes read
+
+	// The call under way in each direction, with the functions handed to
+	// the runtime's poller made once (a closure per call allocates):
+	// guarded by the socket's read and write slots.
+	rd, wr ioCall
+	probe  func() bool // probeRead as a value
 }
 
 // newRealStream wraps c, which must be a *net.TCPConn or *net.UnixConn.
@@ -74,6 +80,7 @@ func newRealStream(c net.Conn) (*realStream, error) {
 	}
 	r := &realStream{c: c, rc: rc, fd: -1}
 	rc.Control(func(fd uintptr) { r.fd = int(fd) })
+	r.initCalls()
 	if isLocalAddr(c.RemoteAddr()) {
 		r.local = true
 		r.register()
@@ -135,115 +142,6 @@ func writeFD(fd uintptr, p []byte) (int, error) {
 		}
 		return n, nil
 	}
-}
-
-func (r *realStream) tryRead(p []byte) (n int, err error) {
-	cerr := r.rc.Read(func(fd uintptr) bool {
-		n, err = readFD(fd, p)
-		r.consumed.Add(int64(n))
-		return true
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
-	return n, err
-}
-
-func (r *realStream) tryWrite(p []byte) (n int, err error) {
-	cerr := r.rc.Write(func(fd uintptr) bool {
-		n, err = writeFD(fd, p)
-		r.sent.Add(int64(n))
-		return true
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
-	return n, err
-}
-
-func (r *realStream) waitRead(w Waiter, what string, deadline time.Time, p []byte) (n int, err error) {
-	werr := w.Outside(what, r.probeRead, func(ctx context.Context) error {
-		stop := watch(ctx, deadline, r.c.SetReadDeadline)
-		defer stop()
-		cerr := r.rc.Read(func(fd uintptr) bool {
-			r.ending.Store(true)
-			n, err = readFD(fd, p)
-			r.consumed.Add(int64(n))
-			if err == errWouldBlock {
-				r.ending.Store(false)
-				return false
-			}
-			return true
-		})
-		r.ending.Store(false)
-		if cerr != nil {
-			err = cerr
-		}
-		return nil
-	})
-	if werr != nil {
-		return 0, werr
-	}
-	return n, err
-}
-
-// waitReadable waits in the network poller until the connection has
-// input (or an error or the end), without a buffer: the first look is a
-// poll, in case input came between the caller's read and this wait (a
-// peek would consume a pending reset); after that the poller's word is
-// taken (a spurious wake costs the caller one read that finds nothing).
-func (r *realStream) waitReadable(w Waiter, what string, deadline time.Time) (err error) {
-	werr := w.Outside(what, r.probeRead, func(ctx context.Context) error {
-		defer watch(ctx, deadline, r.c.SetReadDeadline)()
-		first := true
-		cerr := r.rc.Read(func(fd uintptr) bool {
-			if first {
-				first = false
-				if !pollIn(int(fd)) {
-					return false
-				}
-			}
-			r.ending.Store(true) // the wait ends: the task comes to read
-			return true
-		})
-		r.ending.Store(false)
-		err = cerr
-		return nil
-	})
-	if werr != nil {
-		return werr
-	}
-	return err
-}
-
-func (r *realStream) waitWrite(w Waiter, deadline time.Time, p []byte) (n int, err error) {
-	werr := w.Outside("send", nil, func(ctx context.Context) error {
-		stop := watch(ctx, deadline, r.c.SetWriteDeadline)
-		defer stop()
-		cerr := r.rc.Write(func(fd uintptr) bool {
-			for n < len(p) {
-				k, e := writeFD(fd, p[n:])
-				n += k
-				r.sent.Add(int64(k))
-				if e == errWouldBlock {
-					return false
-				}
-				if e != nil {
-					err = e
-					return true
-				}
-			}
-			return true
-		})
-		if cerr != nil && err == nil {
-			err = cerr
-		}
-		return nil
-	})
-	if werr != nil {
-		return n, werr
-	}
-	return n, err
 }
 
 // probeRead says whether a read wait is about to end: the descriptor has
