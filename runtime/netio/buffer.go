@@ -263,13 +263,17 @@ func (b *readBuffer) space(need int) ([]byte, error) {
 
 // commit records that n bytes were read into a slice of length offered
 // that space returned, and adapts the next read's size: a read that
-// filled its space doubles it, one that used under a quarter halves it.
+// filled its space doubles it; when what is buffered is under a quarter
+// of it, it halves.
 func (b *readBuffer) commit(n, offered int) {
 	b.w += n
 	switch {
 	case n == offered && b.size < maxReadSize:
 		b.size *= 2
-	case n < offered/4 && b.size > minReadSize:
+	case b.Len() < b.size/4 && b.size > minReadSize:
+		// What is buffered, not this read: the short read that ends a
+		// message (4096 + 10 bytes of a 4106-byte frame) must not undo
+		// the doubling the long one made.
 		b.size /= 2
 	}
 	if b.Len() == 0 {
