@@ -191,7 +191,5 @@ func (h *Host) Yield(L *lua.LState) {
 // failed as it started them and that it has not joined.
 func (h *Host) flushBeforeWait(L *lua.LState, t *Task) {
 	t.reportUnjoined()
-	for _, fn := range t.takeBeforeWait() {
-		fn(L) // taken first: a flush that waits finds none left
-	}
+	t.runBeforeWait(L)
 }

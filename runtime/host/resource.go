@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -15,11 +16,14 @@ import (
 // Resource is one open thing a task owns: a socket. Close closes it and
 // forgets it; Give moves it to another task.
 type Resource struct {
-	h      *Host
-	c      io.Closer
-	owner  *Task // guarded by h.state
-	closed bool  // guarded by h.state
-	once   sync.Once
+	h     *Host
+	c     io.Closer
+	owner *Task // guarded by h.state
+	// ownerNow mirrors owner (set under h.state), for Give's check
+	// without the lock.
+	ownerNow atomic.Pointer[Task]
+	closed   bool // guarded by h.state
+	once     sync.Once
 }
 
 // NewResource registers c as owned by the running task (or by nobody when
@@ -62,6 +66,9 @@ func (r *Resource) Owner() *Task {
 // Give makes t the owner (nil: nobody). Giving a closed resource does
 // nothing.
 func (r *Resource) Give(t *Task) {
+	if r.ownerNow.Load() == t {
+		return // every receive on a task's own socket: no lock
+	}
 	h := r.h
 	h.state.Lock()
 	defer h.state.Unlock()
@@ -72,6 +79,7 @@ func (r *Resource) Give(t *Task) {
 		delete(r.owner.ownedLocked(), r)
 	}
 	r.owner = t
+	r.ownerNow.Store(t)
 	if t != nil {
 		t.ownedLocked()[r] = struct{}{}
 	}
@@ -87,6 +95,7 @@ func (r *Resource) Close() error {
 		if r.owner != nil {
 			delete(r.owner.ownedLocked(), r)
 			r.owner = nil
+			r.ownerNow.Store(nil)
 		}
 		delete(h.resources, r)
 		h.state.Unlock()

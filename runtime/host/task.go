@@ -38,8 +38,7 @@ type Task struct {
 	vm        *vmContext
 
 	// Touched only by the holder of the interpreter:
-	beforeWait map[any]func(L *lua.LState) // flushes to run before it next waits
-	waitOrder  []any                       // their keys, in the order registered
+	beforeWait []beforeWait // flushes to run before it next waits, in the order registered
 	joiners    []*sched.Parker             // tasks waiting for it to end
 	collected  bool                        // a join (or wait) took its result
 	unjoined   []*Task                     // tasks it started that failed as they started
@@ -133,28 +132,38 @@ func (t *Task) setBlockedOn(what string) {
 // back. fn runs with the interpreter held and may wait itself. Call with
 // the interpreter held.
 func (t *Task) BeforeWait(key any, fn func(L *lua.LState)) {
-	if t.beforeWait == nil {
-		t.beforeWait = make(map[any]func(L *lua.LState))
+	for i := range t.beforeWait { // a few at most: a list beats a map
+		if t.beforeWait[i].key == key {
+			t.beforeWait[i].fn = fn
+			return
+		}
 	}
-	if _, ok := t.beforeWait[key]; !ok {
-		t.waitOrder = append(t.waitOrder, key)
-	}
-	t.beforeWait[key] = fn
+	t.beforeWait = append(t.beforeWait, beforeWait{key, fn})
 }
 
-// takeBeforeWait returns and clears the registered functions, in the
-// order they were registered.
-func (t *Task) takeBeforeWait() []func(L *lua.LState) {
-	if len(t.waitOrder) == 0 {
-		return nil
+// beforeWait is a function registered by BeforeWait, under its key.
+type beforeWait struct {
+	key any
+	fn  func(L *lua.LState)
+}
+
+// runBeforeWait runs the registered functions, in the order they were
+// registered, each taken off first: a flush that waits finds none left,
+// and one registered meanwhile runs at the next wait.
+func (t *Task) runBeforeWait(L *lua.LState) {
+	if len(t.beforeWait) == 0 {
+		return
 	}
-	fns := make([]func(L *lua.LState), 0, len(t.waitOrder))
-	for _, k := range t.waitOrder {
-		fns = append(fns, t.beforeWait[k])
+	run := t.beforeWait
+	t.beforeWait = nil
+	for i := range run {
+		fn := run[i].fn
+		run[i] = beforeWait{}
+		fn(L)
 	}
-	clear(t.beforeWait)
-	t.waitOrder = t.waitOrder[:0]
-	return fns
+	if t.beforeWait == nil {
+		t.beforeWait = run[:0] // its storage, for the next registrations
+	}
 }
 
 // Status is "running" (it holds the interpreter), "ready" (it waits for
@@ -363,9 +372,7 @@ func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 		}
 	}
 	th.SetTop(0)
-	for _, fn := range t.takeBeforeWait() {
-		fn(th)
-	}
+	t.runBeforeWait(th)
 	t.reportUnjoined()
 	t.finish(results, err)
 	h.current = nil

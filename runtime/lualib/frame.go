@@ -96,7 +96,7 @@ type framed struct {
 	msg    lua.LString // what took made; read before the task next waits
 	// flushFn is f.flush as a value, made once (send registers it).
 	flushFn func(L *lua.LState)
-	methods *lua.LTable // the type's methods, for IndexField
+	methods *framedMethodTable // the type's methods, for IndexField
 }
 
 // IndexField answers f.sock, f.codec and f:method() without a Lua call
@@ -104,13 +104,24 @@ type framed struct {
 // looks its method up here.
 func (f *framed) IndexField(key string) (lua.LValue, bool) {
 	switch key {
+	case "recv":
+		return f.methods.recv, true
+	case "send":
+		return f.methods.send, true
 	case "sock":
 		return f.sockUD, true
 	case "codec":
 		return f.codecV, true
 	}
-	v := f.methods.RawGetString(key)
+	v := f.methods.all.RawGetString(key)
 	return v, v != lua.LNil
+}
+
+// framedMethodTable is the framed type's methods, with the two every
+// message calls at hand.
+type framedMethodTable struct {
+	all        *lua.LTable
+	recv, send lua.LValue
 }
 
 // OpenFrame is the loader of the frame module.
@@ -345,7 +356,7 @@ func frameWrap(L *lua.LState) int {
 	}
 	f := &framed{sock: s, sockUD: L.Get(1), codec: c, codecV: L.Get(2), max: max}
 	f.flushFn = f.flush
-	f.methods = L.GetField(L.GetTypeMetatable(FramedTypeName), "methods").(*lua.LTable)
+	f.methods = framedMethodsOf(L)
 	defer func() {
 		if f.goc != nil {
 			s.SetFramer(c.name, codecFramer{f.goc})
@@ -366,6 +377,21 @@ func frameWrap(L *lua.LState) int {
 	}
 	L.Push(newUserData(L, f, FramedTypeName))
 	return 1
+}
+
+// framedMethodsOf is the framed type's methods of L's state (made once
+// per state, kept in the type's metatable).
+func framedMethodsOf(L *lua.LState) *framedMethodTable {
+	mt := L.GetTypeMetatable(FramedTypeName).(*lua.LTable)
+	if ud, ok := mt.RawGetString("__methodcache").(*lua.LUserData); ok {
+		return ud.Value.(*framedMethodTable)
+	}
+	all := mt.RawGetString("methods").(*lua.LTable)
+	m := &framedMethodTable{all: all, recv: all.RawGetString("recv"), send: all.RawGetString("send")}
+	ud := L.NewUserData()
+	ud.Value = m
+	mt.RawSetString("__methodcache", ud)
+	return m
 }
 
 // codecFramer shows the trace where a Go codec's frames begin and end.

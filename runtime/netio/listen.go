@@ -322,7 +322,7 @@ func (s *Socket) Connect(w Waiter, addr string) error {
 		st.close()
 		return ErrClosed
 	}
-	s.st = st
+	s.setStream(st)
 	return nil
 }
 
@@ -389,7 +389,7 @@ func (s *Socket) Accept(w Waiter) (*Socket, error) {
 			c.Close()
 			return nil, err
 		}
-		c.st = tst // its handshake runs at its first read or write
+		c.setStream(tst) // its handshake runs at its first read or write
 	}
 	return c, nil
 }

@@ -84,13 +84,14 @@ type Socket struct {
 
 	timeout atomic.Int64 // nanoseconds; negative: none
 
-	rd        slot       // one reader at a time
-	wr        slot       // one writer at a time
-	rb        readBuffer // guarded by rd
-	eof       bool       // guarded by rd
-	drained   bool       // guarded by rd: the last read emptied the kernel's queue
-	wbuf      []byte     // output being built or held back (see SendFrame); pooled; guarded by wr
-	werr      error      // an error a deferred write met; guarded by wr
+	rd        slot                   // one reader at a time
+	wr        slot                   // one writer at a time
+	rb        readBuffer             // guarded by rd
+	eof       bool                   // guarded by rd
+	drained   bool                   // guarded by rd: the last read emptied the kernel's queue
+	stFast    atomic.Pointer[stream] // st, for stream() without the lock
+	wbuf      []byte                 // output being built or held back (see SendFrame); pooled; guarded by wr
+	werr      error                  // an error a deferred write met; guarded by wr
 	pending   atomic.Int64
 	backoff   time.Duration // accept's current pause after "too many open files"
 	shape     atomic.Pointer[shaper]
@@ -128,10 +129,17 @@ func mustNew(nw Network, family, typ int) *Socket {
 	return s
 }
 
+// setStream makes st the socket's connection (the caller holds mu, or
+// the socket is new).
+func (s *Socket) setStream(st stream) {
+	s.st = st
+	s.stFast.Store(&st)
+}
+
 // withStream wraps an established stream in a new socket.
 func withStream(nw Network, st stream) *Socket {
 	s := mustNew(nw, familyOf(st.localAddr()), SOCK_STREAM)
-	s.st = st
+	s.setStream(st)
 	return s
 }
 
@@ -381,6 +389,9 @@ func (s *Socket) RemoteAddr() net.Addr {
 func (s *Socket) stream() (stream, error) {
 	if s.typ != SOCK_STREAM {
 		return nil, ErrNotStream
+	}
+	if p := s.stFast.Load(); p != nil && !s.closed.Load() {
+		return *p, nil // every call of a connected socket: no lock
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -416,7 +416,7 @@ func (s *Socket) StartTLS(w Waiter, opts TLSOptions, client bool, cert *TLSCert)
 		return err
 	}
 	s.mu.Lock()
-	s.st = ts
+	s.setStream(ts)
 	s.mu.Unlock()
 	return ts.handshake(w, s.deadline(w))
 }
@@ -489,7 +489,7 @@ func DialTLS(w Waiter, nw Network, addr string, timeout time.Duration, opts TLSO
 		return nil, err
 	}
 	s.mu.Lock()
-	s.st = ts
+	s.setStream(ts)
 	s.mu.Unlock()
 	var deadline time.Time
 	if timeout > 0 {

@@ -3,6 +3,7 @@ package netio
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,8 +89,8 @@ func (GoWaiter) Fair() {}
 // slot lets one caller at a time use one side of a socket (reading or
 // writing); others wait their turn, first come first served.
 type slot struct {
-	mu      sync.Mutex
-	holding bool
+	holding atomic.Bool // taken without the lock when free (every call does)
+	mu      sync.Mutex  // guards waiters, and the hand-over to them
 	waiters []*slotWaiter
 }
 
@@ -104,13 +105,7 @@ func (sl *slot) acquireNow() {
 
 // tryAcquire takes the slot if it is free.
 func (sl *slot) tryAcquire() bool {
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	if sl.holding {
-		return false
-	}
-	sl.holding = true
-	return true
+	return sl.holding.CompareAndSwap(false, true)
 }
 
 // acquire takes the slot, waiting for it through w; a wait that ends
@@ -122,8 +117,7 @@ func (sl *slot) acquire(w Waiter, what string) error {
 	return w.Park(what, time.Time{}, func(wake func() bool) func() {
 		sl.mu.Lock()
 		defer sl.mu.Unlock()
-		if !sl.holding { // released meanwhile: take it now
-			sl.holding = true
+		if sl.holding.CompareAndSwap(false, true) { // released meanwhile: take it now
 			wake()
 			return func() {}
 		}
@@ -156,12 +150,8 @@ func (sl *slot) release() {
 			return // handed over: still busy
 		}
 	}
-	sl.holding = false
+	sl.holding.Store(false)
 }
 
 // busy reports whether someone holds the slot (tests wait for it).
-func (sl *slot) busy() bool {
-	sl.mu.Lock()
-	defer sl.mu.Unlock()
-	return sl.holding
-}
+func (sl *slot) busy() bool { return sl.holding.Load() }

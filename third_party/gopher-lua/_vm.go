@@ -44,18 +44,29 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	// netplay patch: the context is looked at on the first instruction,
+	// after every call of a Go function (where a wait returns) and every
+	// 64 instructions, not on every one (an interface call and a channel
+	// receive each time: several per cent of a server's CPU); a cancelled
+	// loop still stops within microseconds.
+	L.ctxDue = true
+	var tick uint32
 	for {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-L.ctx.Done():
-			L.RaiseError(L.ctx.Err().Error())
-			return
-		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+		tick++
+		if L.ctxDue || tick&63 == 0 {
+			L.ctxDue = false
+			select {
+			case <-L.ctx.Done():
+				L.RaiseError(L.ctx.Err().Error())
 				return
+			default:
 			}
+		}
+		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }
@@ -105,6 +116,7 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
+	L.ctxDue = true // netplay patch: the next instruction looks at the context
 	// netplay patch: a Go function that yields from a tail call keeps the
 	// calling Lua frame, as Lua 5.1 does (a tail call to C is a plain call):
 	// the values of the next resume land where the function was and the

@@ -196,6 +196,7 @@ type Global struct {
 }
 
 type LState struct {
+	ctxDue  bool // netplay patch: the VM looks at ctx before its next instruction
 	G       *Global
 	Parent  *LState
 	Env     *LTable
