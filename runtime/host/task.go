@@ -38,13 +38,13 @@ type Task struct {
 	vm        *vmContext
 
 	// Touched only by the holder of the interpreter:
-	beforeWait []beforeWait // flushes to run before it next waits, in the order registered
-	joiners    []*sched.Parker             // tasks waiting for it to end
-	collected  bool                        // a join (or wait) took its result
-	unjoined   []*Task                     // tasks it started that failed as they started
-	held       []holding                   // what it holds (locks), to let go of at its end
-	ended      bool                        // finish ran
-	turns      int                         // socket calls done without waiting, in a row (Fair)
+	beforeWait []beforeWait    // flushes to run before it next waits, in the order registered
+	joiners    []*sched.Parker // tasks waiting for it to end
+	collected  bool            // a join (or wait) took its result
+	unjoined   []*Task         // tasks it started that failed as they started
+	held       []holding       // what it holds (locks), to let go of at its end
+	ended      bool            // finish ran
+	turns      int             // socket calls done without waiting, in a row (Fair)
 
 	owned map[*Resource]struct{} // guarded by host.state
 
