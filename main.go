@@ -15,6 +15,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	limitMemory = true
+	go collectWhenQuiet()
 	stopProfile := startCPUProfile(os.Getenv("NETPLAY_CPUPROFILE"))
 	status := Main(ctx, os.Args[1:], Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	stopProfile()
