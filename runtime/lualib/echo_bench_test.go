@@ -2,12 +2,14 @@ package lualib_test
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -214,4 +216,116 @@ func BenchmarkHeaderEchoTraced(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkFairness: 16 connections pipelining 64 header frames of 32
+// bytes to the Lua echo server, beside one connection that pipelines as
+// fast but reads its replies slowly (1 KiB every millisecond), so the
+// server's writes to it wait. The fast connections' batch times should
+// stay close to their median: the interpreter goes round the tasks, and
+// a task whose peer does not read waits outside it. Reports the median,
+// p99 and worst batch time of the fast connections and worst/median,
+// after each has done 20 batches.
+func BenchmarkFairness(b *testing.B) {
+	addr := startLuaServer(b, echoServerLua)
+	const fast, inFlight, size = 16, 64, 32
+	const warmupBatches = 20 // per connection, not counted: connecting, buffers growing
+	frame := []byte(fmt.Sprintf("%-10d%s", size, strings.Repeat("x", size)))
+	batch := bytes.Repeat(frame, inFlight)
+	done := make(chan struct{})
+	var slowWG sync.WaitGroup
+	slowWG.Add(1)
+	go func() { // the slow reader
+		defer slowWG.Done()
+		if os.Getenv("FAIR_NOSLOW") != "" {
+			return
+		}
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer c.Close()
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := c.Write(batch); err != nil {
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 1024)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			if _, err := c.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	per := max(1, b.N/(fast*inFlight))
+	times := make([][]time.Duration, fast)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for i := range fast {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer c.Close()
+			reply := make([]byte, len(batch))
+			for j := range warmupBatches + per {
+				start := time.Now()
+				if _, err := c.Write(batch); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := io.ReadFull(c, reply); err != nil {
+					b.Error(err)
+					return
+				}
+				if j >= warmupBatches {
+					times[i] = append(times[i], time.Since(start))
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(done)
+	slowWG.Wait()
+	var all []time.Duration
+	for i, t := range times {
+		if os.Getenv("FAIR_DEBUG") != "" {
+			for j, d := range t {
+				if d > 20*time.Millisecond {
+					b.Logf("conn %d batch %d/%d: %v", i, j, len(t), d)
+				}
+			}
+		}
+		all = append(all, t...)
+	}
+	if len(all) == 0 {
+		b.Fatal("no batch completed")
+	}
+	slices.Sort(all)
+	median, p99, worst := all[len(all)/2], all[len(all)*99/100], all[len(all)-1]
+	b.ReportMetric(float64(median.Microseconds()), "median-µs")
+	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+	b.ReportMetric(float64(worst.Microseconds()), "worst-µs")
+	b.ReportMetric(float64(worst)/float64(median), "worst/median")
 }
