@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -150,6 +152,49 @@ func TestHTTPClientAgainstGoServer(t *testing.T) {
 	}
 }
 
+// https: the client against Go's TLS server, trusting its certificate
+// (tls = {ca = PEM}), over kept-alive connections; with no ca the
+// certificate is refused, and a name that is not the certificate's too.
+func TestHTTPSClientAgainstGoTLSServer(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s over %s", r.Method, r.URL.Path, map[bool]string{true: "TLS", false: "plain"}[r.TLS != nil])
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	r := luatest.MustRun(t, showResponse+`
+		local c = http.client({tls = {ca = CA}, timeout = 10})
+		for i = 1, 3 do
+			local res = assert(c:get(URL .. "/n" .. i))
+			print(res.status, res.body)
+		end
+		c:close()
+		print(http.get(URL .. "/x", {timeout = 10}))
+		print(http.get(URL .. "/x", {tls = {ca = CA, servername = "example.test"}, timeout = 10}))
+	`, map[string]any{"URL": srv.URL, "CA": certPEM})
+	want := "200\tGET /n1 over TLS\n200\tGET /n2 over TLS\n200\tGET /n3 over TLS\n" +
+		"nil\ttls: unknown certificate authority\n" +
+		"nil\ttls: certificate is valid for example.com, *.example.com, not example.test\n"
+	if r.Stdout != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", r.Stdout, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 3 { // the 3 requests on one kept-alive connection, 2 refused handshakes
+		t.Fatalf("%d connections, want 3", conns)
+	}
+}
+
 // A client from http.client() sends every request on one connection;
 // http.get opens one per request.
 func TestHTTPClientKeepAlive(t *testing.T) {
@@ -246,7 +291,6 @@ func TestHTTPClientRetriesAConnectionClosedWhileIdle(t *testing.T) {
 
 func TestHTTPClientMisuse(t *testing.T) {
 	cases := []struct{ code, want string }{
-		{`print(http.get("https://example.com/"))`, "nil\thttps needs TLS, which this client does not speak yet\n"},
 		{`print(http.get("ftp://example.com/"))`, "nil\tunsupported scheme \"ftp\"\n"},
 		{`print(http.get("example.com/path"))`, "nil\tbad url \"example.com/path\": want http://host[:port]/path\n"},
 		{`print(http.get("http://user:pw@example.com/"))`, "nil\tcredentials in the url are not supported\n"},

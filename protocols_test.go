@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -42,8 +44,8 @@ func TestKVServerAndClientScripts(t *testing.T) {
 
 // The sniffing server picks the protocol from the first bytes: RESP
 // (resp.lua and raw bytes), HTTP (Go's client and resp.lua's neighbour
-// http.lua), text lines, and a TLS ClientHello, which goes to the TLS
-// hook (closed until netplay speaks TLS).
+// http.lua), text lines, and a TLS ClientHello: the handshake, then the
+// same protocols inside TLS (crypto/tls and Go's https client).
 func TestSniffServerPicksTheProtocol(t *testing.T) {
 	srv := startSession(t, "sniff server", "run", "protocols/sniff_server", "127.0.0.1:0")
 	addr := srv.listening(t).String()
@@ -72,9 +74,6 @@ func TestSniffServerPicksTheProtocol(t *testing.T) {
 		{"text that starts like HTTP", "GET me a coffee\n", "you said: GET me a coffee\n", "speaks text"},
 		{"HTTP", "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
 			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 36\r\nConnection: close\r\n\r\nyou spoke HTTP: GET /hello HTTP/1.1\n", "speaks HTTP: GET /hello HTTP/1.1"},
-		// TLS HOOK: when netplay speaks TLS, this case becomes a crypto/tls
-		// handshake and an exchange inside it (see sniff_server.lua).
-		{"TLS ClientHello", "\x16\x03\x01\x00\x05hello", "", "speaks TLS: not available yet, closing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,12 +83,43 @@ func TestSniffServerPicksTheProtocol(t *testing.T) {
 			srv.out.waitFor(t, "sniff server", c.log+"\n")
 		})
 	}
-	// Real clients: Go's HTTP client, and resp.lua.
-	res, err := http.Get("http://" + addr + "/from-go")
+	// A TLS client (crypto/tls): the handshake, then text lines inside it;
+	// Go's HTTP client over https; a record that only looks like TLS.
+	tc, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.SetDeadline(time.Now().Add(testTimeout))
+	fmt.Fprint(tc, "over TLS\n")
+	if line, err := bufio.NewReader(tc).ReadString('\n'); line != "you said: over TLS\n" || err != nil {
+		t.Fatalf("inside TLS: %q, %v", line, err)
+	}
+	if st := tc.ConnectionState(); st.Version != tls.VersionTLS13 || st.PeerCertificates[0].Subject.CommonName != "localhost" {
+		t.Fatalf("TLS state: version %x, subject %v", st.Version, st.PeerCertificates[0].Subject)
+	}
+	tc.Close()
+	srv.out.waitFor(t, "sniff server", "speaks TLS (TLS 1.3)\n")
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	res, err := insecure.Get("https://" + addr + "/over-tls")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "you spoke HTTP: GET /over-tls HTTP/1.1\n" {
+		t.Fatalf("https from Go: %d %q", res.StatusCode, body)
+	}
+	if got := talk("\x16\x03\x01\x00\x05hello"); !strings.HasPrefix(got, "\x15\x03\x01") {
+		t.Fatalf("a broken hello: %q, want a TLS alert record", got)
+	}
+	srv.out.waitFor(t, "sniff server", "speaks TLS, but the handshake failed: tls: handshake message of length 6646892 bytes exceeds maximum of 65536 bytes\n")
+
+	// Real clients: Go's HTTP client, and resp.lua.
+	res, err = http.Get("http://" + addr + "/from-go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != 200 || string(body) != "you spoke HTTP: GET /from-go HTTP/1.1\n" {
 		t.Fatalf("Go's client: %d %q", res.StatusCode, body)

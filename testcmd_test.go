@@ -73,7 +73,7 @@ func TestTestCommandHelp(t *testing.T) {
 // beside the scripts, and all pass.
 func TestScriptsTestThemselves(t *testing.T) {
 	r := runCLI(t, "test", "scripts")
-	if r.status != 0 || r.stdout != "67 passed, 0 failed\n" {
+	if r.status != 0 || r.stdout != "68 passed, 0 failed\n" {
 		t.Fatalf("status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 }

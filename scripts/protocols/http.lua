@@ -14,7 +14,9 @@
 -- Options (in the request table, or the second argument of get):
 -- timeout (seconds, default 30: the connect and each wait for bytes),
 -- max_body (bytes, default 16 MiB), redirects (how many to follow, default
--- 0: a 3xx response is returned as it is).
+-- 0: a 3xx response is returned as it is), tls (for https:// urls: the
+-- options of socket.connect's tls, such as {ca = PEM} to trust a test
+-- server's certificate; the server name is the url's host).
 --
 -- What the client does, in the order a response is read (RFC 9112):
 --   1. the status line, "HTTP/1.1 200 OK": anything else is
@@ -52,21 +54,18 @@ local function parse_url(url)
   local scheme, authority, target = url:match("^(%a[%w+.-]*)://([^/?#]*)([^#]*)")
   if not scheme then return nil, ("bad url %q: want http://host[:port]/path"):format(url) end
   scheme = scheme:lower()
-  if scheme == "https" then
-    -- TLS HOOK (TLS is the lead's part of issue 12): default the port to
-    -- 443 and have Client:connection call
-    -- socket.connect(addr, {tls = {servername = host}, timeout = timeout}).
-    return nil, "https needs TLS, which this client does not speak yet"
-  end
-  if scheme ~= "http" then return nil, ("unsupported scheme %q"):format(scheme) end
+  if scheme ~= "http" and scheme ~= "https" then return nil, ("unsupported scheme %q"):format(scheme) end
   if authority:find("@", 1, true) then return nil, "credentials in the url are not supported" end
   local host, port = authority:match("^(%[[%x:.]+%]):?(%d*)$") -- [::1]:8080
   if not host then host, port = authority:match("^([^:]+):?(%d*)$") end
   if not host or host == "" then return nil, ("bad url %q: no host"):format(url) end
-  if port == "" then port = "80" end
+  local default = scheme == "https" and "443" or "80"
+  if port == "" then port = default end
   if target == "" then target = "/" elseif target:sub(1, 1) == "?" then target = "/" .. target end
-  local hostheader = port == "80" and host or host .. ":" .. port
-  return {addr = host .. ":" .. port, host = hostheader, target = target, url = url}
+  local hostheader = port == default and host or host .. ":" .. port
+  return {addr = host .. ":" .. port, host = hostheader, target = target, url = url,
+    tls = scheme == "https", servername = host:gsub("^%[(.*)%]$", "%1"),
+    key = scheme .. "://" .. host .. ":" .. port}
 end
 
 -- resolve turns a Location header into an absolute url, relative to base.
@@ -260,21 +259,30 @@ local function new_client(opts, keepalive)
 end
 
 -- http.client([opts]) -> a client that keeps connections alive and reuses
--- them; opts (timeout, max_body, redirects) are its defaults. c.opened
+-- them; opts (timeout, max_body, redirects, tls) are its defaults. c.opened
 -- counts the connections it has made.
 function http.client(opts)
   return new_client(opts, true)
 end
 
--- connection returns an idle connection to addr, and true, or a new
--- connection, and false, or nil, err.
-function Client:connection(addr, timeout)
-  local sock = self.idle[addr]
+-- connection returns an idle connection for u, and true, or a new
+-- connection, and false, or nil, err. An https url's connection is TLS,
+-- its certificate checked against the url's host.
+function Client:connection(u, opts)
+  local timeout = opts.timeout
+  local sock = self.idle[u.key]
   if sock then
-    self.idle[addr] = nil
+    self.idle[u.key] = nil
     return sock, true
   end
-  local s, err = socket.connect(addr, timeout)
+  local s, err
+  if u.tls then
+    local tls = {servername = u.servername}
+    for k, v in pairs(opts.tls or {}) do tls[k] = v end
+    s, err = socket.connect(u.addr, {tls = tls, timeout = timeout})
+  else
+    s, err = socket.connect(u.addr, timeout)
+  end
   if not s then return nil, err end
   self.opened = self.opened + 1
   s:settimeout(timeout)
@@ -285,7 +293,7 @@ end
 function Client:once(req, u, opts)
   local payload, method, closing = build_request(req, u, self.keepalive)
   for _ = 1, 2 do
-    local sock, reused = self:connection(u.addr, opts.timeout)
+    local sock, reused = self:connection(u, opts)
     if not sock then return nil, reused end
     local res, err, got_any
     local ok, serr = sock:sendall(payload)
@@ -293,7 +301,7 @@ function Client:once(req, u, opts)
       local keep
       res, keep, got_any = read_response(sock, method, opts.max_body)
       if res and keep and not closing then
-        self.idle[u.addr] = sock
+        self.idle[u.key] = sock
         return res
       end
       err = not res and keep or nil
@@ -311,11 +319,12 @@ function Client:once(req, u, opts)
 end
 
 -- c:request(req) -> response | nil, err. req: {method, url, headers,
--- body, timeout, max_body, redirects}; res.url is the url that answered.
+-- body, timeout, max_body, redirects, tls}; res.url is the url that
+-- answered.
 function Client:request(req)
   local url = req.url or error("http: request needs a url", 0)
   local opts = {}
-  for _, k in ipairs({"timeout", "max_body", "redirects"}) do
+  for _, k in ipairs({"timeout", "max_body", "redirects", "tls"}) do
     if req[k] ~= nil then opts[k] = req[k] else opts[k] = self.opts[k] end
   end
   opts.timeout = opts.timeout or DEFAULT_TIMEOUT
@@ -352,9 +361,9 @@ end
 
 -- c:close() closes the idle connections.
 function Client:close()
-  for addr, sock in pairs(self.idle) do
+  for key, sock in pairs(self.idle) do
     sock:close()
-    self.idle[addr] = nil
+    self.idle[key] = nil
   end
 end
 

@@ -46,13 +46,35 @@ function test_text_lines_are_echoed()
   expect.eq(s:recv_until("\n"), "you said (no newline): no newline")
 end
 
--- TLS HOOK: a ClientHello goes to serve_tls, which closes the connection
--- until it starts TLS; then this test becomes a handshake with
--- socket.connect(addr, {tls = {insecure = true}}) and an exchange over it.
-function test_a_tls_hello_goes_to_the_tls_hook()
+-- A ClientHello goes to serve_tls: the handshake, then the same sniffing
+-- inside TLS (here text lines, and HTTP as https).
+function test_tls_clients_get_the_same_protocols_inside_tls()
+  local addr = start()
+  local s = assert(socket.connect(addr, {tls = {insecure = true}, timeout = 5}))
+  expect.eq(s:tlsinfo().version, "TLS 1.3")
+  assert(s:sendall("hello\n"))
+  expect.eq(s:recv_until("\n"), "you said: hello")
+  s:close()
+  local res = assert(http.get("https://" .. addr .. "/secret", {timeout = 5, tls = {insecure = true}}))
+  expect.eq({res.status, res.body}, {200, "you spoke HTTP: GET /secret HTTP/1.1\n"})
+  local out = testing.output()
+  expect.truthy(out:find("speaks TLS (TLS 1.3)\n", 1, true))
+  expect.truthy(out:find("speaks HTTP: GET /secret HTTP/1.1\n", 1, true))
+end
+
+-- A record that starts like TLS but is not: the handshake fails, the
+-- server says why and closes.
+function test_a_broken_tls_hello_is_closed_with_the_reason()
   local addr = start()
   local s = assert(socket.connect(addr))
   assert(s:sendall("\22\3\1\0\5hello"))
-  expect.eq(s:recv(100), "", "closed, unanswered")
-  expect.truthy(testing.output():find("speaks TLS: not available yet, closing\n", 1, true))
+  s:settimeout(5)
+  local got = {}
+  repeat -- up to the end: crypto/tls answers a bad hello with an alert record
+    local data = s:recv(100)
+    got[#got + 1] = data
+  until not data or data == ""
+  local answer = table.concat(got)
+  expect.eq(answer:sub(1, 3), "\21\3\1", "a TLS alert record, then the end")
+  expect.truthy(testing.output():find("speaks TLS, but the handshake failed: tls: handshake message of length 6646892 bytes exceeds maximum of 65536 bytes\n", 1, true))
 end
