@@ -68,8 +68,9 @@ func (f *traceFlags) start(h *host.Host, stderr io.Writer) (stop func(), err err
 			if err != nil {
 				return stop, err
 			}
-			closers = append(closers, func() { h.SetTraceSink("trace", nil, nil); file.Close() })
-			out = file
+			buffered := tracer.NewFileWriter(file, file)
+			closers = append(closers, func() { h.SetTraceSink("trace", nil, nil); buffered.Close() })
+			out = buffered
 		}
 		lualib.SetTracing(h, lualib.TraceFormat(f.format), out, f.rel, nil)
 	}
@@ -79,8 +80,9 @@ func (f *traceFlags) start(h *host.Host, stderr io.Writer) (stop func(), err err
 			stop()
 			return func() {}, err
 		}
-		h.SetTraceSink("record", &tracer.JSON{W: file}, nil)
-		closers = append(closers, func() { h.SetTraceSink("record", nil, nil); file.Close() })
+		buffered := tracer.NewFileWriter(file, file)
+		h.SetTraceSink("record", &tracer.JSON{W: buffered}, nil)
+		closers = append(closers, func() { h.SetTraceSink("record", nil, nil); buffered.Close() })
 	}
 	if f.view {
 		live, err := traceview.NewLive(traceview.LiveOptions{Title: "netplay"})

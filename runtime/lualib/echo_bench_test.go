@@ -19,6 +19,7 @@ import (
 	"netplay/runtime/host"
 	"netplay/runtime/lualib"
 	"netplay/runtime/luatest"
+	"netplay/runtime/tracer"
 )
 
 // echoServerLua is the header-framed echo written in Lua: a task per
@@ -185,6 +186,7 @@ func BenchmarkHeaderEchoTraced(b *testing.B) {
 			name := fmt.Sprintf("conns=%d/inflight=%d/trace=%s", load.conns, load.inFlight, cmp.Or(string(format), "off"))
 			b.Run(name, func(b *testing.B) {
 				var file *os.File
+				var buffered *tracer.FileWriter
 				addr := startLuaServerWith(b, echoServerLua, func(h *host.Host) {
 					if format == "" {
 						return
@@ -193,17 +195,18 @@ func BenchmarkHeaderEchoTraced(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					// As --trace-file does: the sink writes each event to
-					// the file as it comes.
-					lualib.SetTracing(h, format, f, false, nil)
+					// As --trace-file does: buffered on its way to the file.
+					buffered = tracer.NewFileWriter(f, f)
+					lualib.SetTracing(h, format, buffered, false, nil)
 					b.Cleanup(func() {
 						h.SetTraceSink("trace", nil, nil)
-						f.Close()
+						buffered.Close()
 					})
 					file = f
 				})
 				runEchoClients(b, addr, load.conns, load.inFlight, 32)
 				if file != nil {
+					buffered.Flush()
 					info, err := file.Stat()
 					if err != nil {
 						b.Fatal(err)
