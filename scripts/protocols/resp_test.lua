@@ -125,5 +125,8 @@ end
 function test_redis_bench_script()
   run("redis_bench.lua", fake_redis(), "200")
   local out = testing.output()
-  expect.truthy(out:match("^200 INCR one by one: %d+%.%d ms %(%d+ requests/s%)\n200 INCR pipelined:  %d+%.%d ms %(%d+ requests/s%)\n$"), out)
+  local r1, r2 = out:match("^200 INCR one by one: %d+%.%d ms %((.-)%)\n200 INCR pipelined:  %d+%.%d ms %((.-)%)\n$")
+  for _, r in ipairs({r1 or "", r2 or ""}) do -- real time, or netplay test --virtual-time
+    expect.truthy(r:match("^%d+ requests/s$") or r == "no time passed", out)
+  end
 end
