@@ -156,6 +156,18 @@ type invocation struct {
 	shape       *netio.ShapeSpec // --shape: every socket of the run
 }
 
+// title says what runs, for the live trace page: "netplay run
+// part1/server", "netplay -e".
+func (inv invocation) title() string {
+	switch inv.command {
+	case "run":
+		return "netplay run " + inv.target
+	case "eval":
+		return "netplay -e"
+	}
+	return "netplay"
+}
+
 // hostOptions are the options of the host a script or a session runs on,
 // printing to out and err.
 func (inv invocation) hostOptions(stdio Stdio, out, err io.Writer) host.Options {
@@ -313,7 +325,7 @@ func runScript(ctx context.Context, inv invocation, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
 	}
-	stop, err := inv.trace.start(h, stdio.Err)
+	stop, err := inv.trace.start(h, stdio.Err, inv.title())
 	if err != nil {
 		h.Close()
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
@@ -453,7 +465,7 @@ func startREPL(ctx context.Context, inv invocation, stdio Stdio) int {
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)
 		return exitError
 	}
-	stopTrace, err := inv.trace.start(h, r.Stderr())
+	stopTrace, err := inv.trace.start(h, r.Stderr(), "netplay REPL")
 	if err != nil {
 		h.Close()
 		fmt.Fprintf(stdio.Err, "netplay: %v\n", err)

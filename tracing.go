@@ -53,8 +53,9 @@ func (f *traceFlags) setFile(flag, name string) {
 
 // start installs the trace sinks the flags ask for on h (stderr is where
 // the trace goes without --trace-file, and where --view prints its
-// address); stop closes the files and the page.
-func (f *traceFlags) start(h *host.Host, stderr io.Writer) (stop func(), err error) {
+// address; title names the live page: "netplay run part1/server");
+// stop closes the files and the page.
+func (f *traceFlags) start(h *host.Host, stderr io.Writer, title string) (stop func(), err error) {
 	var closers []func()
 	stop = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -85,7 +86,7 @@ func (f *traceFlags) start(h *host.Host, stderr io.Writer) (stop func(), err err
 		closers = append(closers, func() { h.SetTraceSink("record", nil, nil); buffered.Close() })
 	}
 	if f.view {
-		live, err := traceview.NewLive(traceview.LiveOptions{Title: "netplay"})
+		live, err := traceview.NewLive(traceview.LiveOptions{Title: title})
 		if err != nil {
 			stop()
 			return func() {}, fmt.Errorf("--view: %v", err)

@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -215,5 +219,34 @@ func TestRealRecordings(t *testing.T) {
 				t.Errorf("the page of %s has no %s", name, want)
 			}
 		})
+	}
+}
+
+// netplay --view run SCRIPT serves the live page on loopback, named after
+// what runs; without its token the page is refused.
+func TestViewFlagServesTheLivePage(t *testing.T) {
+	s := startSession(t, "viewed", "--view", "run", "part1/server", "127.0.0.1:0")
+	s.listening(t)
+	s.errOut.waitFor(t, "viewed", "\n")
+	m := regexp.MustCompile(`netplay: watch the wire at (http://127\.0\.0\.1:\d+/\S+)\n`).FindStringSubmatch(s.errOut.String())
+	if m == nil {
+		t.Fatalf("no page address on stderr: %q", s.errOut.String())
+	}
+	get := func(url string) (int, string) {
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	status, page := get(m[1])
+	if status != 200 || !strings.Contains(page, "netplay run part1/server") {
+		t.Fatalf("the page: status %d, title %q", status, regexp.MustCompile(`<title>[^<]*</title>`).FindString(page))
+	}
+	u, _ := neturl.Parse(m[1])
+	if status, _ := get("http://" + u.Host + "/"); status == 200 {
+		t.Fatal("the page without its token was served")
 	}
 }
