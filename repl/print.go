@@ -23,6 +23,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/host"
+
+	"netplay/runtime/lualib"
 )
 
 // Limits of what one printed value shows.
@@ -173,34 +175,9 @@ func tableEntries(t *lua.LTable) []field {
 	return append(out, rest...)
 }
 
-// keyRank orders key types: numbers, strings, booleans, then the rest.
-func keyRank(k lua.LValue) int {
-	switch k.(type) {
-	case lua.LNumber:
-		return 0
-	case lua.LString:
-		return 1
-	case lua.LBool:
-		return 2
-	}
-	return 3
-}
-
-// keyLess is the print order of two keys.
+// keyLess is the print order of two keys (lualib.KeyLess).
 func keyLess(a, b lua.LValue) bool {
-	ra, rb := keyRank(a), keyRank(b)
-	if ra != rb {
-		return ra < rb
-	}
-	switch a := a.(type) {
-	case lua.LNumber:
-		return a < b.(lua.LNumber)
-	case lua.LString:
-		return a < b.(lua.LString)
-	case lua.LBool:
-		return !bool(a) && bool(b.(lua.LBool))
-	}
-	return a.Type().String()+a.String() < b.Type().String()+b.String()
+	return lualib.KeyLess(a, b, func(v lua.LValue) string { return v.Type().String() + v.String() })
 }
 
 // keyString renders a key as it is written in a table constructor:

@@ -13,6 +13,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"netplay/runtime/host"
+
+	"netplay/runtime/lualib"
 )
 
 // Limits of render: nesting, entries per table, bytes per string.
@@ -145,33 +147,8 @@ func sortedKeys(t, also *lua.LTable) []lua.LValue {
 	return keys
 }
 
-func keyRank(k lua.LValue) int {
-	switch k.(type) {
-	case lua.LNumber:
-		return 0
-	case lua.LString:
-		return 1
-	case lua.LBool:
-		return 2
-	}
-	return 3
-}
-
-func keyLess(a, b lua.LValue) bool {
-	ra, rb := keyRank(a), keyRank(b)
-	if ra != rb {
-		return ra < rb
-	}
-	switch a := a.(type) {
-	case lua.LNumber:
-		return a < b.(lua.LNumber)
-	case lua.LString:
-		return a < b.(lua.LString)
-	case lua.LBool:
-		return !bool(a) && bool(b.(lua.LBool))
-	}
-	return render(a) < render(b)
-}
+// keyLess is the diff's order of two keys (lualib.KeyLess).
+func keyLess(a, b lua.LValue) bool { return lualib.KeyLess(a, b, render) }
 
 // quote writes s as a Lua string literal.
 func quote(s string) string { return `"` + escape(s) + `"` }
