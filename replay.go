@@ -9,14 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"netplay/runtime/lualib"
 	"netplay/runtime/netio"
 	"netplay/runtime/replay"
-	"netplay/runtime/wiretrace"
 )
 
 func init() {
@@ -125,7 +123,7 @@ func replayMain(ctx context.Context, args []string, stdio Stdio) int {
 	if err != nil {
 		return usageError(err)
 	}
-	plan, err := readPlan(f.file, f.side)
+	plan, err := replay.ReadPlan(f.file, f.side)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "netplay replay: %v\n", err)
 		return exitUsage
@@ -179,25 +177,6 @@ func replayMain(ctx context.Context, args []string, stdio Stdio) int {
 	}
 	fmt.Fprintf(stdio.Out, "netplay replay: no difference (%s)\n", conns)
 	return exitOK
-}
-
-// readPlan reads a recording and makes the plan for side; its errors name
-// the file (and the line, for a line that is not a trace event).
-func readPlan(file string, side replay.Side) (*replay.Plan, error) {
-	fh, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	events, err := wiretrace.ReadJSONL(fh)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	plan, err := replay.NewPlan(events, side)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	return plan, nil
 }
 
 // connSummary is the line for a connection that matched.

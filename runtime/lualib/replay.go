@@ -14,7 +14,6 @@ package lualib
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -24,7 +23,6 @@ import (
 	"netplay/runtime/netio"
 	"netplay/runtime/replay"
 	"netplay/runtime/sched"
-	"netplay/runtime/wiretrace"
 )
 
 // PeerTypeName names the replay peer userdata's metatable.
@@ -133,7 +131,7 @@ func checkPeerOptions(L *lua.LState, n int) peerOptions {
 func replayPeer(L *lua.LState) int {
 	file := L.CheckString(1)
 	o := checkPeerOptions(L, 2)
-	plan, err := readRecording(file, o.side)
+	plan, err := replay.ReadPlan(file, o.side)
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))
@@ -190,25 +188,6 @@ func replayPeer(L *lua.LState) int {
 	p.task = h.SpawnFrom(L, run, nil, host.SpawnOptions{Name: "replay.peer " + file, Quiet: true})
 	L.Push(ud)
 	return 1
-}
-
-// readRecording reads file and makes the plan for side; errors name the
-// file, and the line for one that is not a trace event.
-func readRecording(file string, side replay.Side) (*replay.Plan, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	events, err := wiretrace.ReadJSONL(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	plan, err := replay.NewPlan(events, side)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
-	}
-	return plan, nil
 }
 
 // peerIndex implements p.addr, p.as, p.file and the methods.

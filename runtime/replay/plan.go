@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sort"
 	"strings"
 
@@ -276,4 +277,24 @@ func (c *Conn) describe(s Step) string {
 		return fmt.Sprintf("event %d: %s %s of %d bytes at offset %d", s.Seq, c.Name, s.Event, len(s.Data), s.Offset)
 	}
 	return fmt.Sprintf("event %d: %s %s", s.Seq, c.Name, s.Event)
+}
+
+// ReadPlan reads the recording in file and makes the plan for side; its
+// errors name the file (and the line, for a line that is not a trace
+// event). netplay replay and replay.peer both read recordings this way.
+func ReadPlan(file string, side Side) (*Plan, error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	events, err := wiretrace.ReadJSONL(fh)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	plan, err := NewPlan(events, side)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return plan, nil
 }
