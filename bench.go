@@ -177,10 +177,7 @@ func parseBenchArgs(args []string) (*benchFlags, error) {
 
 // benchMain runs netplay bench.
 func benchMain(ctx context.Context, args []string, stdio Stdio) int {
-	usageError := func(err error) int {
-		fmt.Fprintf(stdio.Err, "netplay bench: %v\nrun 'netplay bench --help' for usage\n", err)
-		return exitUsage
-	}
+	usageError := func(err error) int { return subcommandUsageError(stdio, "bench", err) }
 	f, err := parseBenchArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		printBenchUsage(stdio.Out)

@@ -490,3 +490,10 @@ func replContext(ctx context.Context, terminal bool) (context.Context, context.C
 	}
 	return signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM, syscall.SIGHUP)
 }
+
+// subcommandUsageError reports a usage error of netplay NAME on stderr,
+// with where to find its usage; exit status 2.
+func subcommandUsageError(stdio Stdio, name string, err error) int {
+	fmt.Fprintf(stdio.Err, "netplay %s: %v\nrun 'netplay %s --help' for usage\n", name, err, name)
+	return exitUsage
+}

@@ -111,10 +111,7 @@ func parseReplayArgs(args []string) (*replayFlags, error) {
 
 // replayMain implements netplay replay FILE --as server|client [ADDR].
 func replayMain(ctx context.Context, args []string, stdio Stdio) int {
-	usageError := func(err error) int {
-		fmt.Fprintf(stdio.Err, "netplay replay: %v\nrun 'netplay replay --help' for usage\n", err)
-		return exitUsage
-	}
+	usageError := func(err error) int { return subcommandUsageError(stdio, "replay", err) }
 	f, err := parseReplayArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdio.Out, replayUsage)

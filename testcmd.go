@@ -122,8 +122,7 @@ func testMain(ctx context.Context, args []string, stdio Stdio) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stdio.Err, "netplay test: %v\nrun 'netplay test --help' for usage\n", err)
-		return exitUsage
+		return subcommandUsageError(stdio, "test", err)
 	}
 	opts.Out = stdio.Out
 	opts.OpenScript = scripts.OpenIn
