@@ -193,3 +193,22 @@ func (h *Host) flushBeforeWait(L *lua.LState, t *Task) {
 	t.reportUnjoined()
 	t.runBeforeWait(L)
 }
+
+// CanSuspend reports whether the Go function running in L may end with
+// Suspend: L is the running task's own thread and Lua code called the
+// function directly (see lua.LState.CanSuspend).
+func (h *Host) CanSuspend(L *lua.LState) bool {
+	t := h.current
+	return t != nil && L == t.thread && L.CanSuspend()
+}
+
+// Suspend ends the running Go function for now (it returns what Suspend
+// returns): the task's goroutine unwinds the Lua frames off its stack,
+// calls wait with the interpreter held (wait gives it up to block, as any
+// wait does), then calls the Go function again with the same arguments.
+// Only when CanSuspend; the function must be safe to call again (it
+// consumed nothing) and wait must not raise Lua errors.
+func (h *Host) Suspend(L *lua.LState, wait func()) int {
+	h.current.resume = wait
+	return L.Suspend()
+}

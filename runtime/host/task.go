@@ -45,6 +45,7 @@ type Task struct {
 	held       []holding       // what it holds (locks), to let go of at its end
 	ended      bool            // finish ran
 	turns      int             // socket calls done without waiting, in a row (Fair)
+	resume     func()          // what a suspended Go function waits for (see Suspend)
 
 	owned map[*Resource]struct{} // guarded by host.state
 
@@ -364,7 +365,7 @@ func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), lua.MultRet, nil)
+	err := t.call(th, len(args))
 	var results []lua.LValue
 	if err == nil {
 		for i := 1; i <= th.GetTop(); i++ {
@@ -379,6 +380,21 @@ func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 	t.thread, t.vm = nil, nil
 	t.g.Release()
 	t.cancel()
+}
+
+// call runs the task's function (on th's stack with its nargs arguments),
+// suspending where a Go function chose to (see Host.Suspend): each
+// suspension's wait runs here, at the bottom of the goroutine's stack, so
+// a task idle in a wait holds a goroutine stack Go can shrink.
+func (t *Task) call(th *lua.LState, nargs int) error {
+	suspended, err := th.PCallSuspendable(nargs, lua.MultRet)
+	for suspended {
+		wait := t.resume
+		t.resume = nil
+		wait()
+		suspended, err = th.PContinue()
+	}
+	return err
 }
 
 // finish records the task's outcome, wakes its joiners, reports an

@@ -231,8 +231,9 @@ func idleConnectionMemory(b *testing.B, conns int) float64 {
 		buf := make([]byte, 1<<20)
 		all := string(buf[:runtime.Stack(buf, true)])
 		for _, g := range strings.Split(all, "\n\n") {
-			if strings.Contains(g, "waitReadable") {
-				b.Logf("an idle task:\n%s", g)
+			if strings.Contains(g, "readBody") {
+				os.WriteFile(os.Getenv("IDLE_HEAP")+".stack", []byte(g), 0o644)
+				b.Logf("an idle task's stack: %s.stack", os.Getenv("IDLE_HEAP"))
 				break
 			}
 		}

@@ -497,7 +497,7 @@ func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byt
 	// RecvFrameWith reports the frame to the trace. f.took sets f.msg; no
 	// other task runs before we read it (nothing waits in between).
 	f.msg = ""
-	partial, err = f.sock.RecvFrameWith(w, f.decode, f.took)
+	partial, err = f.sock.RecvFrameWith(restartWaiter{w}, f.decode, f.took)
 	return f.msg, partial, err
 }
 
@@ -555,6 +555,9 @@ func (f *framed) decodeBuffered(L *lua.LState) (used int, msg lua.LValue, buf []
 func framedRecv(L *lua.LState) int {
 	w := newWaiter(L)
 	msg, partial, err := checkFramed(L, 1).recv(L, w)
+	if err == netio.ErrSuspended {
+		return L.Suspend() // called again once input is there
+	}
 	if err != nil {
 		if partial == nil {
 			partial = []byte{}
@@ -579,6 +582,9 @@ func framedFrames(L *lua.LState) int {
 func (f *framed) next(L *lua.LState) int {
 	w := newWaiter(L)
 	msg, partial, err := f.recv(L, w)
+	if err == netio.ErrSuspended {
+		return L.Suspend() // called again once input is there
+	}
 	if err != nil {
 		w.done()
 	}

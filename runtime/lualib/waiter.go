@@ -56,3 +56,18 @@ func (w netWaiter) Fair() { w.h().Fair(w.L) }
 
 // done raises "cancelled" when the task was cancelled during the call.
 func (w netWaiter) done() { w.h().RaiseIfCancelled(w.L) }
+
+// restartWaiter is the netWaiter of a call that can be suspended and
+// called again (netio.Suspender): a framed recv with a Go codec, which
+// consumes nothing before a whole frame is there.
+type restartWaiter struct{ netWaiter }
+
+// Suspend implements netio.Suspender.
+func (w restartWaiter) Suspend(wait func()) bool {
+	h := w.h()
+	if !h.CanSuspend(w.L) || h.Current().Context().Err() != nil {
+		return false // a cancelled task's receive meets its cancellation
+	}
+	h.Suspend(w.L, wait)
+	return true
+}

@@ -142,6 +142,9 @@ func (s *Socket) fill(w Waiter, st stream, what string, want int, deadline time.
 // tried first when more is probably there, else the wait in the poller
 // reads as soon as input comes, taking the buffer only then.
 func (s *Socket) fillReal(w Waiter, r *realStream, what string, want int, deadline time.Time) error {
+	if err := s.takeIdleError(); err != nil {
+		return err
+	}
 	if !s.drained || s.nonBlocking() {
 		p, err := s.rb.space(want)
 		if err != nil {
@@ -162,6 +165,9 @@ func (s *Socket) fillReal(w Waiter, r *realStream, what string, want int, deadli
 	}
 	if err := s.flush(w, r); err != nil {
 		return err
+	}
+	if s.suspend(w, r, what, want, deadline) {
+		return ErrSuspended
 	}
 	p, k, err := r.readWaiting(w, what, deadline, &s.rb, want)
 	if p == nil {
@@ -276,6 +282,9 @@ func (s *Socket) receive(w Waiter, what string, want func() int, ready func(buf 
 			return nil, s.partialOn(ErrClosed), ErrClosed
 		}
 		if err := s.fill(w, st, what, want(), deadline); err != nil {
+			if err == ErrSuspended {
+				return nil, nil, err
+			}
 			return nil, s.partialOn(err), err
 		}
 	}

@@ -99,6 +99,7 @@ type Socket struct {
 	framer    atomic.Pointer[framerInfo]
 	shapeCtx  ctxPointer // the shaper worker's context, for the trace
 	eofSeen   bool       // guarded by rd: the EOF event was emitted
+	idle      *idleWait  // guarded by rd: a suspended receive (see suspend.go)
 
 	tap atomic.Pointer[Tap]
 }

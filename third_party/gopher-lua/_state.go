@@ -1097,12 +1097,17 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 		Parent:     ls.currentFrame,
 		TailCall:   0,
 	}, lv, meta)
+	ls.sus.nest++ // netplay patch: a Go call of Lua (see CanSuspend)
 	if ls.G.MainThread == nil {
 		ls.G.MainThread = ls
 		ls.G.CurrentThread = ls
 		ls.mainLoop(ls, nil)
 	} else {
 		ls.mainLoop(ls, ls.currentFrame)
+	}
+	ls.sus.nest--
+	if ls.sus.suspended {
+		return // netplay patch: PContinue goes on
 	}
 	if nret != MultRet {
 		ls.reg.SetTop(rbase + nret)
@@ -1879,9 +1884,15 @@ func (ls *LState) Call(nargs, nret int) {
 }
 
 func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
+	return ls.protect(ls.stack.Sp(), ls.reg.Top()-nargs-1, errfunc, func() { ls.Call(nargs, nret) })
+}
+
+// protect runs call as PCall does, sp and base being the call stack and
+// registers to go back to on an error (netplay patch: PContinue goes on
+// with a call PCallSuspendable began, and shares this).
+func (ls *LState) protect(sp, base int, errfunc *LFunction, call func()) (err error) {
 	err = nil
-	sp := ls.stack.Sp()
-	base := ls.reg.Top() - nargs - 1
+	nest := ls.sus.nest // netplay patch: the Go calls of the state, as they were
 	oldpanic := ls.Panic
 	ls.Panic = panicWithoutTraceback
 	if errfunc != nil {
@@ -1890,7 +1901,11 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	defer func() {
 		ls.Panic = oldpanic
 		ls.hasErrorFunc = false
+		ls.sus.nest = nest
 		rcv := recover()
+		if rcv == nil && ls.sus.suspended {
+			return // netplay patch: suspended: the frames stay for PContinue
+		}
 		if rcv != nil {
 			if _, ok := rcv.(*ApiError); !ok {
 				err = newApiErrorS(ApiErrorPanic, fmt.Sprint(rcv))
@@ -1941,7 +1956,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 		}
 	}()
 
-	ls.Call(nargs, nret)
+	call()
 
 	return
 }

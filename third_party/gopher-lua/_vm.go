@@ -117,6 +117,13 @@ func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
 	L.ctxDue = true // netplay patch: the next instruction looks at the context
+	if gfnret == suspendRet {
+		// netplay patch: the function suspended (see Suspend): its frame
+		// stays, with its arguments, for PContinue to call it again.
+		L.sus.suspended = true
+		L.reg.SetTop(frame.LocalBase + frame.NArgs)
+		return true
+	}
 	// netplay patch: a Go function that yields from a tail call keeps the
 	// calling Lua frame, as Lua 5.1 does (a tail call to C is a plain call):
 	// the values of the next resume land where the function was and the

@@ -215,7 +215,8 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
-	yieldNRet    int // netplay patch: the values the last yield's caller takes
+	yieldNRet    int        // netplay patch: the values the last yield's caller takes
+	sus          suspension // netplay patch: see suspend.go
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
