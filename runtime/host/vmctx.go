@@ -21,32 +21,27 @@ import (
 // thread's file and line can be read safely).
 type vmContext struct {
 	context.Context
-	done <-chan struct{}
 	task *Task
 	L    *lua.LState // the thread it is set on
 }
 
 func newVMContext(t *Task) *vmContext {
-	return &vmContext{Context: t.ctx, done: t.ctx.Done(), task: t, L: t.thread}
+	return &vmContext{Context: t.ctx, task: t, L: t.thread}
 }
 
 // forThread is a context for another thread (a coroutine) run by the same
 // task.
 func (c *vmContext) forThread(L *lua.LState) *vmContext {
-	return &vmContext{Context: c.Context, done: c.done, task: c.task, L: L}
+	return &vmContext{Context: c.Context, task: c.task, L: L}
 }
 
-// Done is called by the VM before every instruction.
-func (c *vmContext) Done() <-chan struct{} {
+// Err is called by the VM before an instruction now and then (patch 20);
+// it is "cancelled" once the task's context is done, so the VM's error
+// reads as every other cancellation does.
+func (c *vmContext) Err() error {
 	if c.task.warn.Load() {
 		c.warnBusy()
 	}
-	return c.done
-}
-
-// Err is "cancelled" once the task's context is done, so the VM's error
-// reads as every other cancellation does.
-func (c *vmContext) Err() error {
 	if c.Context.Err() != nil {
 		return ErrCancelled
 	}

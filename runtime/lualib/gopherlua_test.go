@@ -44,8 +44,8 @@ func TestResumeGivesYieldItsValues(t *testing.T) {
 	}
 }
 
-// countingContext is a context whose Done, which the VM calls before every
-// instruction, closes reached on its at-th call.
+// countingContext is a context whose Err, which the VM calls every 64
+// instructions (patch 20), closes reached on its at-th call.
 type countingContext struct {
 	context.Context
 	calls   atomic.Int64
@@ -53,19 +53,20 @@ type countingContext struct {
 	reached chan struct{}
 }
 
-func (c *countingContext) Done() <-chan struct{} {
+func (c *countingContext) Err() error {
 	if c.calls.Add(1) == c.at {
 		close(c.reached)
 	}
-	return c.Context.Done()
+	return c.Context.Err()
 }
 
 // An endless tail-call loop stops promptly when its context is cancelled
 // (PATCHES.md: tail calls). The VM saw the cancellation at once, but the
 // traceback was built with one "(tailcall): ?" line for each of the
 // millions of calls before it was cut to 14 lines: seconds, and tens of MB.
-// Here the context is cancelled from another goroutine after 600,000
-// instructions (300,000 tail calls); the error must come back with a
+// Here the context is cancelled from another goroutine after the VM has
+// looked at it 600,000 times (every 64 instructions: millions of tail
+// calls); the error must come back with a
 // short traceback, allocating next to nothing after the loop.
 func TestTailCallLoopCancelsPromptly(t *testing.T) {
 	L := lua.NewState()
