@@ -76,12 +76,12 @@ func (r *Resource) Give(t *Task) {
 		return
 	}
 	if r.owner != nil {
-		delete(r.owner.ownedLocked(), r)
+		r.owner.owned.remove(r)
 	}
 	r.owner = t
 	r.ownerNow.Store(t)
 	if t != nil {
-		t.ownedLocked()[r] = struct{}{}
+		t.owned.add(r)
 	}
 }
 
@@ -93,7 +93,7 @@ func (r *Resource) Close() error {
 		h.state.Lock()
 		r.closed = true
 		if r.owner != nil {
-			delete(r.owner.ownedLocked(), r)
+			r.owner.owned.remove(r)
 			r.owner = nil
 			r.ownerNow.Store(nil)
 		}
@@ -111,23 +111,66 @@ func (r *Resource) CloseWhenUnreachable(ud *lua.LUserData) {
 	runtime.AddCleanup(ud, func(r *Resource) { r.Close() }, r)
 }
 
-// owned is t's set of resources, made on first use; h.state held.
-func (t *Task) ownedLocked() map[*Resource]struct{} {
-	if t.owned == nil {
-		t.owned = make(map[*Resource]struct{})
+// resourceSet is the resources a task owns: a short list (a task owns a
+// socket or two: a map would cost an idle connection 200 bytes), or a map
+// once it holds many (an accept loop keeping its connections).
+type resourceSet struct {
+	few  []*Resource
+	many map[*Resource]struct{}
+}
+
+// setListMax is the most resources a resourceSet keeps in its list.
+const setListMax = 8
+
+func (s *resourceSet) add(r *Resource) {
+	if s.many != nil {
+		s.many[r] = struct{}{}
+		return
 	}
-	return t.owned
+	if len(s.few) < setListMax {
+		s.few = append(s.few, r)
+		return
+	}
+	s.many = make(map[*Resource]struct{}, 2*setListMax)
+	for _, x := range s.few {
+		s.many[x] = struct{}{}
+	}
+	s.many[r] = struct{}{}
+	s.few = nil
+}
+
+func (s *resourceSet) remove(r *Resource) {
+	if s.many != nil {
+		delete(s.many, r)
+		return
+	}
+	for i, x := range s.few {
+		if x == r {
+			last := len(s.few) - 1
+			s.few[i] = s.few[last]
+			s.few[last] = nil
+			s.few = s.few[:last]
+			return
+		}
+	}
+}
+
+func (s *resourceSet) list() []*Resource {
+	if s.many == nil {
+		return append([]*Resource(nil), s.few...)
+	}
+	out := make([]*Resource, 0, len(s.many))
+	for r := range s.many {
+		out = append(out, r)
+	}
+	return out
 }
 
 // Owned lists the resources t owns.
 func (h *Host) Owned(t *Task) []*Resource {
 	h.state.Lock()
 	defer h.state.Unlock()
-	out := make([]*Resource, 0, len(t.owned))
-	for r := range t.owned {
-		out = append(out, r)
-	}
-	return out
+	return t.owned.list()
 }
 
 // closeOwned closes every resource t still owns.

@@ -47,7 +47,7 @@ type Task struct {
 	turns      int             // socket calls done without waiting, in a row (Fair)
 	resume     func()          // what a suspended Go function waits for (see Suspend)
 
-	owned map[*Resource]struct{} // guarded by host.state
+	owned resourceSet // guarded by host.state
 
 	// Set before done is closed; read after.
 	results []lua.LValue
