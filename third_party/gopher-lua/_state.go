@@ -216,7 +216,11 @@ func (cs *fixedCallFrameStack) FreeAll() {
 // FramesPerSegment should be a power of 2 constant for performance reasons. It will allow the go compiler to change
 // the divs and mods into bitshifts. Max is 256 due to current use of uint8 to count how many frames in a segment are
 // used.
-const FramesPerSegment = 8
+// netplay patch: 4, not 8: every thread (a task) holds its first segment,
+// and a task is rarely more than 4 calls deep while it waits (352 bytes
+// per idle connection less); Pop keeps a spare segment, so a call loop
+// at a segment's edge does not make and free one each time.
+const FramesPerSegment = 4
 
 type callFrameStackSegment struct {
 	array [FramesPerSegment]callFrame
@@ -284,9 +288,11 @@ func (cs *autoGrowingCallFrameStack) Clear() {
 }
 
 func (cs *autoGrowingCallFrameStack) FreeAll() {
-	for i := segIdx(0); i <= cs.segIdx; i++ {
-		freeCallFrameStackSegment(cs.segments[i])
-		cs.segments[i] = nil
+	for i := range cs.segments { // netplay patch: spares above segIdx too
+		if cs.segments[i] != nil {
+			freeCallFrameStackSegment(cs.segments[i])
+			cs.segments[i] = nil
+		}
 	}
 }
 
@@ -297,12 +303,14 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
 		if int(cs.segIdx) < cs.maxSegs-1 {
-			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
 			if int(cs.segIdx) == len(cs.segments) { // netplay patch
 				cs.segments = append(cs.segments, nil)
 			}
-			cs.segments[cs.segIdx] = curSeg
+			if curSeg = cs.segments[cs.segIdx]; curSeg == nil { // netplay patch: a spare Pop kept
+				curSeg = newCallFrameStackSegment()
+				cs.segments[cs.segIdx] = curSeg
+			}
 			cs.segSp = 0
 		} else {
 			panic("lua callstack overflow")
@@ -323,6 +331,15 @@ func (cs *autoGrowingCallFrameStack) Sp() int {
 func (cs *autoGrowingCallFrameStack) SetSp(sp int) {
 	desiredSegIdx := segIdx(sp / FramesPerSegment)
 	desiredFramesInLastSeg := uint8(sp % FramesPerSegment)
+	if desiredFramesInLastSeg == 0 && desiredSegIdx > cs.segIdx {
+		// netplay patch: the stack is at that depth already, its last
+		// segment full (a Push ended there): it set the depth to 0.
+		desiredSegIdx, desiredFramesInLastSeg = cs.segIdx, FramesPerSegment
+	}
+	if above := int(cs.segIdx) + 1; above < len(cs.segments) && cs.segments[above] != nil {
+		freeCallFrameStackSegment(cs.segments[above]) // netplay patch: Pop's spare
+		cs.segments[above] = nil
+	}
 	for {
 		if cs.segIdx <= desiredSegIdx {
 			break
@@ -361,8 +378,12 @@ func (cs *autoGrowingCallFrameStack) Pop() *callFrame {
 			// stack empty
 			return nil
 		}
-		freeCallFrameStackSegment(curSeg)
-		cs.segments[cs.segIdx] = nil
+		// netplay patch: the emptied segment stays as a spare for the
+		// next Push; an older spare above it goes back to the pool.
+		if above := int(cs.segIdx) + 1; above < len(cs.segments) && cs.segments[above] != nil {
+			freeCallFrameStackSegment(cs.segments[above])
+			cs.segments[above] = nil
+		}
 		cs.segIdx--
 		cs.segSp = FramesPerSegment
 		curSeg = cs.segments[cs.segIdx]

@@ -123,3 +123,37 @@ func TestErrorAfterContinueIsCaughtWithItsTraceback(t *testing.T) {
 		t.Fatal("PContinue with nothing suspended: no error")
 	}
 }
+
+// netplay patch 22: a Go function at a call-stack segment's last frame
+// whose PCall fails before calling (not a function) leaves the stack as it
+// was (it used to set the depth to 0, and the next return crashed); and a
+// call loop at a segment's edge runs.
+func TestPCallFailingAtASegmentsEnd(t *testing.T) {
+	L := NewState(Options{CallStackSize: 200, MinimizeStackMemory: true})
+	defer L.Close()
+	L.SetGlobal("pcall_number", L.NewFunction(func(L *LState) int {
+		L.Push(LNumber(5))
+		err := L.PCall(0, 0, nil)
+		L.Push(LBool(err != nil))
+		return 1
+	}))
+	err := L.DoString(`
+		local function at(depth)
+			if depth == 0 then local failed = pcall_number(); return failed end
+			local r = at(depth - 1)
+			return r
+		end
+		for d = 0, 3 * ` + "8" + ` do assert(at(d) == true, d) end
+		local function g() return 1 end
+		local function f() local x = g(); return x end
+		local function loop(n) local s = 0; for i = 1, n do s = s + f() end; return s end
+		for d = 0, 8 do
+			local function deep(k) if k == 0 then local s = loop(10); return s end local r = deep(k - 1); return r end
+			assert(deep(d) == 10)
+		end
+		result = "ok"
+	`)
+	if err != nil || L.GetGlobal("result").String() != "ok" {
+		t.Fatalf("err %v", err)
+	}
+}
