@@ -147,7 +147,7 @@ func (s *Socket) makeRoom(n int) {
 // a pool size moves to pooled storage of the next size, so that clearing
 // gives it back to the pool.
 func (s *Socket) setOutput(out []byte) {
-	if _, pooled := pools[cap(out)]; !pooled && cap(out) <= maxReadSize {
+	if poolFor(cap(out)) == nil && cap(out) <= maxReadSize {
 		nb := getStorage(sizeFor(len(out)))[:len(out)]
 		copy(nb, out)
 		out = nb
