@@ -389,9 +389,10 @@ func (t *Task) run(fn *lua.LFunction, args []lua.LValue, eager bool) {
 func (t *Task) call(th *lua.LState, nargs int) error {
 	suspended, err := th.PCallSuspendable(nargs, lua.MultRet)
 	for suspended {
-		wait := t.resume
-		t.resume = nil
-		wait()
+		if wait := t.resume; wait != nil {
+			t.resume = nil
+			wait()
+		}
 		suspended, err = th.PContinue()
 	}
 	return err
