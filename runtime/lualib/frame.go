@@ -516,7 +516,7 @@ func (f *framed) recvLua(L *lua.LState, w netWaiter) (msg lua.LValue, used int, 
 		case eof:
 			return nil, 0, nil, buf, netio.ErrClosed
 		}
-		err = f.sock.ReadMore(w, f.max+luaCodecSlack)
+		err = f.sock.ReadMore(restartWaiter{w}, f.max+luaCodecSlack)
 		if err != nil && !errors.Is(err, netio.ErrClosed) {
 			return nil, 0, nil, buf, err // the bytes stay buffered; buf is a copy
 		}

@@ -374,7 +374,10 @@ func sockRecvExactly(L *lua.LState) int {
 	}
 	receiving(L, s)
 	w := newWaiter(L)
-	data, partial, err := s.RecvExactly(w, n)
+	data, partial, err := s.RecvExactly(restartWaiter{w}, n)
+	if err == netio.ErrSuspended {
+		return L.Suspend() // called again once input is there
+	}
 	if err != nil {
 		return netFailure(L, w, err, partial)
 	}
@@ -400,7 +403,10 @@ func sockRecvUntil(L *lua.LState) int {
 	}
 	receiving(L, s)
 	w := newWaiter(L)
-	data, partial, err := s.RecvUntil(w, []byte(delim), max)
+	data, partial, err := s.RecvUntil(restartWaiter{w}, []byte(delim), max)
+	if err == netio.ErrSuspended {
+		return L.Suspend() // called again once input is there
+	}
 	if err != nil {
 		return netFailure(L, w, err, partial)
 	}

@@ -14,11 +14,11 @@ import (
 	"netplay/runtime/luatest"
 )
 
-// A task idle in a framed recv waits with its Lua frames off its
-// goroutine's stack (netio/suspend.go), where the recv is called straight
-// from the task's own code; elsewhere it waits in place. Either way the
-// message arrives as before.
-func TestIdleFramedRecvUnwindsTheTaskStack(t *testing.T) {
+// A task idle in a framed recv, recv_until or recv_exactly waits with its
+// Lua frames off its goroutine's stack (netio/suspend.go), where the call
+// is made straight from the task's own code; elsewhere, and in plain
+// recv(n), it waits in place. Either way the message arrives as before.
+func TestIdleReceiveUnwindsTheTaskStack(t *testing.T) {
 	for _, tc := range []struct{ name, recv, want string }{
 		{"in the task's own code", `local m = f:recv(); return m`, "unwound"},
 		{"in a function it calls", `local function get() local m = f:recv(); return m end; local m = get(); return m`, "unwound"},
@@ -27,6 +27,12 @@ func TestIdleFramedRecvUnwindsTheTaskStack(t *testing.T) {
 		{"in a coroutine", `local m = coroutine.wrap(function() return (f:recv()) end)(); return m`, "in place"},
 		{"as a tail call", `return f:recv()`, "in place"},
 		{"with a timeout", `c:settimeout(30); local m = f:recv(); return m`, "in place"},
+		{"recv_until", `c:recv_until("5         "); local m = c:recv_exactly(5); return m`, "unwound"},
+		{"recv_exactly", `local m = c:recv_exactly(15); return m:sub(11)`, "unwound"},
+		{"a Lua codec", `local lf = frame.wrap(c, frame.new{encode = function(m) return m end,
+			decode = function(buf) if #buf >= 15 then return buf:sub(11, 15), 15 end end})
+			local m = lf:recv(); return m`, "unwound"},
+		{"plain recv", `local m = c:recv(15); return m:sub(11)`, "in place"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runWithStackProbe(t, `
@@ -39,10 +45,11 @@ func TestIdleFramedRecvUnwindsTheTaskStack(t *testing.T) {
 					local m = serve()
 					f:send("got " .. m)
 				end)
-				local client = frame.wrap(assert(socket.connect(srv:getsockname())), frame.header())
-				T.waitfor(server, "waiting: recv frame")
+				local cs = assert(socket.connect(srv:getsockname()))
+				local client = frame.wrap(cs, frame.header())
+				while not server:status():find("^waiting: recv") do sleep(0) end
 				print(waiting_stack())
-				client:send("hello")
+				cs:sendall("5         hello")
 				print(client:recv())
 			`)
 			if want := tc.want + "\ngot hello\n"; r != want {

@@ -58,8 +58,9 @@ func (w netWaiter) Fair() { w.h().Fair(w.L) }
 func (w netWaiter) done() { w.h().RaiseIfCancelled(w.L) }
 
 // restartWaiter is the netWaiter of a call that can be suspended and
-// called again (netio.Suspender): a framed recv with a Go codec, which
-// consumes nothing before a whole frame is there.
+// called again (netio.Suspender): a framed recv, recv_until and
+// recv_exactly consume nothing before what they return is all there (not
+// plain recv(n), which reads at most n bytes at a time).
 type restartWaiter struct{ netWaiter }
 
 // Suspend implements netio.Suspender.
