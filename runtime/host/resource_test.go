@@ -1,6 +1,7 @@
 package host
 
 import (
+	"slices"
 	"sort"
 	"testing"
 )
@@ -25,7 +26,7 @@ func TestResourceSet(t *testing.T) {
 			}
 		}
 		s.remove(&Resource{}) // one it never held: nothing happens
-		if got := ids(s.list(), rs); !equalInts(got, ids(kept, rs)) {
+		if got := ids(s.list(), rs); !slices.Equal(got, ids(kept, rs)) {
 			t.Errorf("%d added, evens removed: holds %v, want %v", n, got, ids(kept, rs))
 		}
 		if (n > setListMax) != (s.many != nil) {
@@ -46,16 +47,4 @@ func ids(rs, all []*Resource) []int {
 	}
 	sort.Ints(out)
 	return out
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

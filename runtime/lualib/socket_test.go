@@ -16,19 +16,25 @@ import (
 	"netplay/runtime/luatest"
 )
 
-// A peer that vanishes with a TCP reset shows as "connection reset".
+// A peer that vanishes with a TCP reset shows as "connection reset", to a
+// plain recv and to a framed one (whose wait may have been suspended: the
+// wait keeps the error for the recv called again).
 func TestPeerReset(t *testing.T) {
-	addr := luatest.ServeTCP(t, func(c net.Conn) {
-		io.ReadFull(c, make([]byte, 5)) // wait for the script's "ready"
-		c.(*net.TCPConn).SetLinger(0)   // close with RST, not FIN
-	})
-	r := luatest.MustRun(t, `
-		local c = assert(socket.connect(ADDR))
-		c:sendall("ready")
-		print(c:recv(10))
-	`, map[string]any{"ADDR": addr})
-	if r.Stdout != "nil\tconnection reset\n" {
-		t.Fatalf("stdout = %q", r.Stdout)
+	for _, tc := range []struct{ recv, want string }{
+		{`print(c:recv(10))`, "nil\tconnection reset\n"},
+		{`print(frame.wrap(c, frame.header()):recv())`, "nil\tconnection reset\t\n"},
+	} {
+		addr := luatest.ServeTCP(t, func(c net.Conn) {
+			io.ReadFull(c, make([]byte, 5)) // wait for the script's "ready"
+			c.(*net.TCPConn).SetLinger(0)   // close with RST, not FIN
+		})
+		r := luatest.MustRun(t, `
+			local c = assert(socket.connect(ADDR))
+			c:sendall("ready")
+			`+tc.recv, map[string]any{"ADDR": addr})
+		if r.Stdout != tc.want {
+			t.Errorf("%s: stdout = %q, want %q", tc.recv, r.Stdout, tc.want)
+		}
 	}
 }
 

@@ -1,9 +1,6 @@
 package lualib_test
 
 import (
-	"context"
-	"io"
-	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,7 +8,6 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"netplay/runtime/host"
 	"netplay/runtime/luatest"
 )
 
@@ -60,49 +56,20 @@ func TestIdleReceiveUnwindsTheTaskStack(t *testing.T) {
 	}
 }
 
-// A peer's reset met while the recv was suspended is what the recv
-// reports (the wait keeps it for the recv called again).
-func TestSuspendedFramedRecvReportsAReset(t *testing.T) {
-	addr := luatest.ServeTCP(t, func(c net.Conn) {
-		io.ReadFull(c, make([]byte, 5)) // wait for the script's "ready"
-		c.(*net.TCPConn).SetLinger(0)   // close with RST, not FIN
-	})
-	r := luatest.MustRun(t, `
-		local c = assert(socket.connect(ADDR))
-		c:sendall("ready")
-		local f = frame.wrap(c, frame.header())
-		print(f:recv())
-	`, map[string]any{"ADDR": addr})
-	if r.Stdout != "nil\tconnection reset\t\n" {
-		t.Fatalf("stdout = %q", r.Stdout)
-	}
-}
-
 // runWithStackProbe runs code as the main task, with waiting_stack():
 // "unwound" when the one task waiting in the poller waits without the
 // Lua VM on its goroutine's stack, "in place" when it has it.
 func runWithStackProbe(t *testing.T, code string) string {
 	t.Helper()
-	var stdout, stderr luatest.Buffer
-	h := luatest.NewHost(t, &stdout, &stderr)
-	h.L.SetGlobal("waiting_stack", h.L.NewFunction(func(L *lua.LState) int {
+	probe := lua.LGFunction(func(L *lua.LState) int {
 		L.Push(lua.LString(waitingStack(t)))
 		return 1
-	}))
-	fn, err := h.L.LoadString(code)
-	if err != nil {
-		t.Fatal(err)
+	})
+	r := luatest.MustRun(t, code, map[string]any{"waiting_stack": probe})
+	if r.Stderr != "" {
+		t.Fatalf("stderr:\n%s", r.Stderr)
 	}
-	main := h.Spawn(fn, nil, host.SpawnOptions{Name: "main"})
-	ctx, cancel := context.WithTimeout(context.Background(), luatest.Timeout)
-	defer cancel()
-	if err := h.Wait(ctx); err != nil {
-		t.Fatalf("tasks still running: %v\nstdout:\n%s", h.Tasks(), stdout.String())
-	}
-	if _, err := main.Result(); err != nil || stderr.String() != "" {
-		t.Fatalf("main: %v\nstderr:\n%s", err, stderr.String())
-	}
-	return stdout.String()
+	return r.Stdout
 }
 
 // waitingStack looks at the goroutine of the one task waiting in the

@@ -136,15 +136,18 @@ func newHost(t testing.TB, stdout, stderr *Buffer, opts host.Options) *host.Host
 	return h
 }
 
-// SetGlobals sets Go values as Lua globals: strings, ints, floats, bools.
+// SetGlobals sets Go values as Lua globals: strings, ints, floats, bools,
+// addresses and Go functions (lua.LGFunction).
 func SetGlobals(h *host.Host, globals map[string]any) {
 	for k, v := range globals {
-		h.L.SetGlobal(k, toLua(v))
+		h.L.SetGlobal(k, toLua(h.L, v))
 	}
 }
 
-func toLua(v any) lua.LValue {
+func toLua(L *lua.LState, v any) lua.LValue {
 	switch v := v.(type) {
+	case lua.LGFunction:
+		return L.NewFunction(v)
 	case string:
 		return lua.LString(v)
 	case int:
