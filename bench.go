@@ -118,21 +118,28 @@ func printBenchUsage(out io.Writer) {
 	var f benchFlags
 	fs := newBenchFlagSet(&f)
 	fmt.Fprint(out, benchUsage)
+	printFlags(out, fs, 20, func(string) string { return "--" })
+	fmt.Fprint(out, benchUsageTail)
+}
+
+// printFlags lists fs's flags for a usage text, a line each: the flag as
+// dash(name) writes it with its argument, padded to width, then what it
+// does and its default (when it has one that says something).
+func printFlags(out io.Writer, fs *flag.FlagSet, width int, dash func(name string) string) {
 	fs.VisitAll(func(fl *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(fl)
 		if _, isBool := fl.Value.(interface{ IsBoolFlag() bool }); isBool {
 			arg = ""
 		}
-		name := "--" + fl.Name
+		name := dash(fl.Name) + fl.Name
 		if arg != "" {
 			name += " " + arg
 		}
 		if fl.DefValue != "" && fl.DefValue != "0" && fl.DefValue != "false" {
 			usage += " (default " + fl.DefValue + ")"
 		}
-		fmt.Fprintf(out, "  %-20s %s\n", name, usage)
+		fmt.Fprintf(out, "  %-*s %s\n", width, name, usage)
 	})
-	fmt.Fprint(out, benchUsageTail)
 }
 
 // parseBenchArgs reads the flags, which may come before or after ADDR.

@@ -67,22 +67,11 @@ func printTestUsage(out io.Writer) {
 	var f testFlags
 	fs := newTestFlagSet(&f)
 	fmt.Fprint(out, testUsage)
-	fs.VisitAll(func(fl *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(fl)
-		if _, isBool := fl.Value.(interface{ IsBoolFlag() bool }); isBool {
-			arg = ""
+	printFlags(out, fs, 22, func(name string) string {
+		if len(name) == 1 || name == "run" {
+			return "-"
 		}
-		name := "--" + fl.Name
-		if len(fl.Name) == 1 || fl.Name == "run" {
-			name = "-" + fl.Name
-		}
-		if arg != "" {
-			name += " " + arg
-		}
-		if fl.Name == "timeout" {
-			usage += " (default " + fl.DefValue + ")"
-		}
-		fmt.Fprintf(out, "  %-22s %s\n", name, usage)
+		return "--"
 	})
 }
 
