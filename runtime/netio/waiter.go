@@ -71,16 +71,23 @@ func (g GoWaiter) Park(_ string, deadline time.Time, arm func(wake func() bool) 
 		defer t.Stop()
 		timeout = t.C
 	}
+	var err error
 	select {
 	case <-ch:
 		return nil
 	case <-timeout:
-		once.Do(func() {})
-		return ErrTimeout
+		err = ErrTimeout
 	case <-g.Context().Done():
-		once.Do(func() {})
-		return ErrCancelled
+		err = ErrCancelled
 	}
+	// A wake-up that came first wins: whoever woke us handed something
+	// over (a slot) and counts on it being taken.
+	stopped := false
+	once.Do(func() { stopped = true })
+	if !stopped {
+		return nil
+	}
+	return err
 }
 
 // Fair implements Waiter.
@@ -89,8 +96,9 @@ func (GoWaiter) Fair() {}
 // slot lets one caller at a time use one side of a socket (reading or
 // writing); others wait their turn, first come first served.
 type slot struct {
-	holding atomic.Bool // taken without the lock when free (every call does)
-	mu      sync.Mutex  // guards waiters, and the hand-over to them
+	holding atomic.Bool  // taken without the lock when free (every call does)
+	queued  atomic.Int32 // len(waiters), for a release that finds none without the lock
+	mu      sync.Mutex   // guards waiters, and the hand-over to them
 	waiters []*slotWaiter
 }
 
@@ -117,7 +125,9 @@ func (sl *slot) acquire(w Waiter, what string) error {
 	return w.Park(what, time.Time{}, func(wake func() bool) func() {
 		sl.mu.Lock()
 		defer sl.mu.Unlock()
+		sl.queued.Add(1) // before the second try: see release
 		if sl.holding.CompareAndSwap(false, true) { // released meanwhile: take it now
+			sl.queued.Add(-1)
 			wake()
 			return func() {}
 		}
@@ -134,18 +144,43 @@ func (sl *slot) drop(me *slotWaiter) {
 	for i, x := range sl.waiters {
 		if x == me {
 			sl.waiters = append(sl.waiters[:i], sl.waiters[i+1:]...)
+			sl.queued.Add(-1)
 			return
 		}
 	}
 }
 
 // release hands the slot to the first waiter still waiting, or frees it.
+// With nobody queued it frees the slot without the lock (every socket
+// call releases a slot). A waiter counts itself in queued before its last
+// try to take the slot, so if it queued after all, the check that follows
+// the store sees it, and the slot, if still free, is taken back for it.
 func (sl *slot) release() {
+	if sl.queued.Load() == 0 {
+		sl.holding.Store(false)
+		if sl.queued.Load() == 0 {
+			return
+		}
+		sl.mu.Lock()
+		defer sl.mu.Unlock()
+		if len(sl.waiters) == 0 || !sl.holding.CompareAndSwap(false, true) {
+			return // it took the slot itself, or another caller did
+		}
+		sl.handOverLocked()
+		return
+	}
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
+	sl.handOverLocked()
+}
+
+// handOverLocked passes the held slot to the first waiter still waiting,
+// or frees it.
+func (sl *slot) handOverLocked() {
 	for len(sl.waiters) > 0 {
 		w := sl.waiters[0]
 		sl.waiters = sl.waiters[1:]
+		sl.queued.Add(-1)
 		if w.wake() {
 			return // handed over: still busy
 		}
