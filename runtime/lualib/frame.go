@@ -93,7 +93,7 @@ type framed struct {
 	encode netio.Encoder
 	decode netio.Decoder
 	took   func(frame []byte)
-	msg    lua.LString // what took made; read before the task next waits
+	msg    lua.LValue // the string took made (newLString); read before the task next waits
 	// flushFn is f.flush as a value, made once (send registers it).
 	flushFn func(L *lua.LState)
 	methods *framedMethodTable // the type's methods, for IndexField
@@ -361,7 +361,7 @@ func frameWrap(L *lua.LState) int {
 		if f.goc != nil {
 			s.SetFramer(c.name, codecFramer{f.goc})
 			f.encode, f.decode = f.goc.Encode, f.goc.Decode
-			f.took = func(frame []byte) { f.msg = lua.LString(frame) }
+			f.took = func(frame []byte) { f.msg = newLString(frame) }
 		}
 	}()
 	switch {
@@ -496,9 +496,10 @@ func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byt
 	}
 	// RecvFrameWith reports the frame to the trace. f.took sets f.msg; no
 	// other task runs before we read it (nothing waits in between).
-	f.msg = ""
+	f.msg = lua.LString("")
 	partial, err = f.sock.RecvFrameWith(restartWaiter{w}, f.decode, f.took)
-	return f.msg, partial, err
+	msg, f.msg = f.msg, nil
+	return msg, partial, err
 }
 
 // recvLua runs a Lua decoder over the socket's buffer, reading more (and

@@ -357,7 +357,7 @@ func sockRecv(L *lua.LState) int {
 	if err != nil {
 		return netFailure(L, w, err, nil)
 	}
-	L.Push(lua.LString(data))
+	L.Push(newLString(data))
 	return 1
 }
 
@@ -381,7 +381,7 @@ func sockRecvExactly(L *lua.LState) int {
 	if err != nil {
 		return netFailure(L, w, err, partial)
 	}
-	L.Push(lua.LString(data))
+	L.Push(newLString(data))
 	return 1
 }
 
@@ -410,7 +410,7 @@ func sockRecvUntil(L *lua.LState) int {
 	if err != nil {
 		return netFailure(L, w, err, partial)
 	}
-	L.Push(lua.LString(data))
+	L.Push(newLString(data))
 	return 1
 }
 
@@ -438,7 +438,7 @@ func sockRecvfrom(L *lua.LState) int {
 	if err != nil {
 		return netFailure(L, w, err, nil)
 	}
-	L.Push(lua.LString(data))
+	L.Push(newLString(data))
 	L.Push(lua.LString(addrString(from)))
 	return 2
 }
