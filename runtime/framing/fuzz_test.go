@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -201,6 +202,30 @@ func FuzzHeader(f *testing.F) {
 		}
 		if errors.As(r.err, &fe) && valid {
 			t.Fatalf("Decode(%q) = %v for a valid header", data, r.err)
+		}
+	})
+}
+
+// FuzzHeaderQuickPath: Decode's quick path for whole, valid headers
+// gives what the careful decoder gives, on every input.
+func FuzzHeaderQuickPath(f *testing.F) {
+	f.Add(byte(9), uint16(0), []byte("5         hello"))
+	f.Add(byte(9), uint16(40), []byte("0041      hello"))
+	f.Add(byte(9), uint16(0), []byte("12 4      hello"))
+	f.Add(byte(17), uint16(0), []byte("999999999999999999"))
+	f.Add(byte(19), uint16(0), []byte("18446744073709551616"))
+	f.Add(byte(0), uint16(9), []byte("9"))
+	f.Fuzz(func(t *testing.T, width byte, max uint16, data []byte) {
+		w := 1 + int(width)%MaxHeaderWidth
+		c, err := Header(w, fuzzMax(max))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc := c.(*headerCodec)
+		used, msg, err := hc.Decode(data)
+		wantUsed, wantMsg, wantErr := hc.decodeCarefully(data)
+		if used != wantUsed || !bytes.Equal(msg, wantMsg) || cap(msg) != cap(wantMsg) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Fatalf("header(%d) max %d, Decode(%q) = %d, %q, %v; carefully: %d, %q, %v", w, c.Max(), data, used, msg, err, wantUsed, wantMsg, wantErr)
 		}
 	})
 }
