@@ -452,8 +452,16 @@ func (rg *registry) SetTop(topi int) { // +inline-start
 	// setting them to nil rather than LNil lets us invoke the golang memclr opto
 	if rg.top < oldtopi {
 		nilRange := rg.array[rg.top:oldtopi]
-		for i := range nilRange {
-			nilRange[i] = nil
+		// netplay patch: a few slots are cleared one by one; the range
+		// idiom becomes a memclr call with a write-barrier check each time.
+		if len(nilRange) <= 8 {
+			for i := len(nilRange) - 1; i >= 0; i-- {
+				nilRange[i] = nil
+			}
+		} else {
+			for i := range nilRange {
+				nilRange[i] = nil
+			}
 		}
 	}
 	//for i := rg.top; i < oldtop; i++ {
@@ -513,8 +521,16 @@ func (rg *registry) CopyRange(regv, start, limit, n int) { // +inline-start
 	rg.top = regv + n
 	if rg.top < oldtop {
 		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
+		// netplay patch: a few slots are cleared one by one; the range
+		// idiom becomes a memclr call with a write-barrier check each time.
+		if len(nilRange) <= 8 {
+			for i := len(nilRange) - 1; i >= 0; i-- {
+				nilRange[i] = nil
+			}
+		} else {
+			for i := range nilRange {
+				nilRange[i] = nil
+			}
 		}
 	}
 } // +inline-end
@@ -532,8 +548,16 @@ func (rg *registry) FillNil(regm, n int) { // +inline-start
 	rg.top = regm + n
 	if rg.top < oldtop {
 		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
+		// netplay patch: a few slots are cleared one by one; the range
+		// idiom becomes a memclr call with a write-barrier check each time.
+		if len(nilRange) <= 8 {
+			for i := len(nilRange) - 1; i >= 0; i-- {
+				nilRange[i] = nil
+			}
+		} else {
+			for i := range nilRange {
+				nilRange[i] = nil
+			}
 		}
 	}
 } // +inline-end

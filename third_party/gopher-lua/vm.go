@@ -107,8 +107,16 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 			rg.top = regm + n
 			if rg.top < oldtop {
 				nilRange := rg.array[rg.top:oldtop]
-				for i := range nilRange {
-					nilRange[i] = nil
+				// netplay patch: a few slots are cleared one by one; the range
+				// idiom becomes a memclr call with a write-barrier check each time.
+				if len(nilRange) <= 8 {
+					for i := len(nilRange) - 1; i >= 0; i-- {
+						nilRange[i] = nil
+					}
+				} else {
+					for i := range nilRange {
+						nilRange[i] = nil
+					}
 				}
 			}
 		}
@@ -145,8 +153,16 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 			rg.top = regv + n
 			if rg.top < oldtop {
 				nilRange := rg.array[rg.top:oldtop]
-				for i := range nilRange {
-					nilRange[i] = nil
+				// netplay patch: a few slots are cleared one by one; the range
+				// idiom becomes a memclr call with a write-barrier check each time.
+				if len(nilRange) <= 8 {
+					for i := len(nilRange) - 1; i >= 0; i-- {
+						nilRange[i] = nil
+					}
+				} else {
+					for i := range nilRange {
+						nilRange[i] = nil
+					}
 				}
 			}
 		}
@@ -175,8 +191,16 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 				rg.top = regm + n
 				if rg.top < oldtop {
 					nilRange := rg.array[rg.top:oldtop]
-					for i := range nilRange {
-						nilRange[i] = nil
+					// netplay patch: a few slots are cleared one by one; the range
+					// idiom becomes a memclr call with a write-barrier check each time.
+					if len(nilRange) <= 8 {
+						for i := len(nilRange) - 1; i >= 0; i-- {
+							nilRange[i] = nil
+						}
+					} else {
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
 					}
 				}
 			}
@@ -285,8 +309,16 @@ func callGFunction(L *LState, tailcall bool) bool {
 		rg.top = regv + n
 		if rg.top < oldtop {
 			nilRange := rg.array[rg.top:oldtop]
-			for i := range nilRange {
-				nilRange[i] = nil
+			// netplay patch: a few slots are cleared one by one; the range
+			// idiom becomes a memclr call with a write-barrier check each time.
+			if len(nilRange) <= 8 {
+				for i := len(nilRange) - 1; i >= 0; i-- {
+					nilRange[i] = nil
+				}
+			} else {
+				for i := range nilRange {
+					nilRange[i] = nil
+				}
 			}
 		}
 	}
@@ -1551,8 +1583,16 @@ func init() {
 					rg.top = regv + n
 					if rg.top < oldtop {
 						nilRange := rg.array[rg.top:oldtop]
-						for i := range nilRange {
-							nilRange[i] = nil
+						// netplay patch: a few slots are cleared one by one; the range
+						// idiom becomes a memclr call with a write-barrier check each time.
+						if len(nilRange) <= 8 {
+							for i := len(nilRange) - 1; i >= 0; i-- {
+								nilRange[i] = nil
+							}
+						} else {
+							for i := range nilRange {
+								nilRange[i] = nil
+							}
 						}
 					}
 				}
@@ -1628,8 +1668,16 @@ func init() {
 							rg.top = regm + n
 							if rg.top < oldtop {
 								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
+								// netplay patch: a few slots are cleared one by one; the range
+								// idiom becomes a memclr call with a write-barrier check each time.
+								if len(nilRange) <= 8 {
+									for i := len(nilRange) - 1; i >= 0; i-- {
+										nilRange[i] = nil
+									}
+								} else {
+									for i := range nilRange {
+										nilRange[i] = nil
+									}
 								}
 							}
 						}
@@ -1666,8 +1714,16 @@ func init() {
 							rg.top = regv + n
 							if rg.top < oldtop {
 								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
+								// netplay patch: a few slots are cleared one by one; the range
+								// idiom becomes a memclr call with a write-barrier check each time.
+								if len(nilRange) <= 8 {
+									for i := len(nilRange) - 1; i >= 0; i-- {
+										nilRange[i] = nil
+									}
+								} else {
+									for i := range nilRange {
+										nilRange[i] = nil
+									}
 								}
 							}
 						}
@@ -1696,8 +1752,16 @@ func init() {
 								rg.top = regm + n
 								if rg.top < oldtop {
 									nilRange := rg.array[rg.top:oldtop]
-									for i := range nilRange {
-										nilRange[i] = nil
+									// netplay patch: a few slots are cleared one by one; the range
+									// idiom becomes a memclr call with a write-barrier check each time.
+									if len(nilRange) <= 8 {
+										for i := len(nilRange) - 1; i >= 0; i-- {
+											nilRange[i] = nil
+										}
+									} else {
+										for i := range nilRange {
+											nilRange[i] = nil
+										}
 									}
 								}
 							}
@@ -1738,8 +1802,16 @@ func init() {
 						rg.top = regm + n
 						if rg.top < oldtop {
 							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
+							// netplay patch: a few slots are cleared one by one; the range
+							// idiom becomes a memclr call with a write-barrier check each time.
+							if len(nilRange) <= 8 {
+								for i := len(nilRange) - 1; i >= 0; i-- {
+									nilRange[i] = nil
+								}
+							} else {
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
 							}
 						}
 					}
@@ -1776,8 +1848,16 @@ func init() {
 						rg.top = regv + n
 						if rg.top < oldtop {
 							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
+							// netplay patch: a few slots are cleared one by one; the range
+							// idiom becomes a memclr call with a write-barrier check each time.
+							if len(nilRange) <= 8 {
+								for i := len(nilRange) - 1; i >= 0; i-- {
+									nilRange[i] = nil
+								}
+							} else {
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
 							}
 						}
 					}
@@ -1806,8 +1886,16 @@ func init() {
 							rg.top = regm + n
 							if rg.top < oldtop {
 								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
+								// netplay patch: a few slots are cleared one by one; the range
+								// idiom becomes a memclr call with a write-barrier check each time.
+								if len(nilRange) <= 8 {
+									for i := len(nilRange) - 1; i >= 0; i-- {
+										nilRange[i] = nil
+									}
+								} else {
+									for i := range nilRange {
+										nilRange[i] = nil
+									}
 								}
 							}
 						}
@@ -1897,8 +1985,16 @@ func init() {
 								// setting them to nil rather than LNil lets us invoke the golang memclr opto
 								if rg.top < oldtopi {
 									nilRange := rg.array[rg.top:oldtopi]
-									for i := range nilRange {
-										nilRange[i] = nil
+									// netplay patch: a few slots are cleared one by one; the range
+									// idiom becomes a memclr call with a write-barrier check each time.
+									if len(nilRange) <= 8 {
+										for i := len(nilRange) - 1; i >= 0; i-- {
+											nilRange[i] = nil
+										}
+									} else {
+										for i := range nilRange {
+											nilRange[i] = nil
+										}
 									}
 								}
 								//for i := rg.top; i < oldtop; i++ {
@@ -1985,8 +2081,16 @@ func init() {
 				// setting them to nil rather than LNil lets us invoke the golang memclr opto
 				if rg.top < oldtopi {
 					nilRange := rg.array[rg.top:oldtopi]
-					for i := range nilRange {
-						nilRange[i] = nil
+					// netplay patch: a few slots are cleared one by one; the range
+					// idiom becomes a memclr call with a write-barrier check each time.
+					if len(nilRange) <= 8 {
+						for i := len(nilRange) - 1; i >= 0; i-- {
+							nilRange[i] = nil
+						}
+					} else {
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
 					}
 				}
 				//for i := rg.top; i < oldtop; i++ {
@@ -2224,8 +2328,16 @@ func init() {
 				rg.top = regv + n
 				if rg.top < oldtop {
 					nilRange := rg.array[rg.top:oldtop]
-					for i := range nilRange {
-						nilRange[i] = nil
+					// netplay patch: a few slots are cleared one by one; the range
+					// idiom becomes a memclr call with a write-barrier check each time.
+					if len(nilRange) <= 8 {
+						for i := len(nilRange) - 1; i >= 0; i-- {
+							nilRange[i] = nil
+						}
+					} else {
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
 					}
 				}
 			}
