@@ -38,10 +38,17 @@ var lstringTab = func() unsafe.Pointer {
 	return (*ifaceWords)(unsafe.Pointer(&v)).tab
 }()
 
-// newLString returns b as a Lua string (a copy), in one allocation.
+// oneBlockMax is the longest string newLString puts in one block. Past it
+// the box is a small part of the cost, and the header would push a string
+// of a round size into the next size class (4,096 + 16 bytes take a
+// 4,864-byte block).
+const oneBlockMax = 1024
+
+// newLString returns b as a Lua string (a copy): in one allocation up to
+// oneBlockMax bytes.
 func newLString(b []byte) lua.LValue {
-	if len(b) == 0 {
-		return lua.LString("")
+	if len(b) == 0 || len(b) > oneBlockMax {
+		return lua.LString(b)
 	}
 	block := make([]byte, int(stringHeaderSize)+len(b))
 	body := block[stringHeaderSize:]

@@ -16,7 +16,7 @@ import (
 func TestNewLString(t *testing.T) {
 	L := lua.NewState()
 	defer L.Close()
-	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 100, 4096, 4106, 1 << 20} {
+	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 100, oneBlockMax, oneBlockMax + 1, 4096, 4106, 1 << 20} {
 		src := bytes.Repeat([]byte("abcdefghij"), n/10+1)[:n]
 		want := string(src)
 		v := newLString(src)
@@ -76,12 +76,16 @@ func TestNewLStringSurvivesCollections(t *testing.T) {
 	}
 }
 
-// TestNewLStringAllocatesOnce: one allocation a string, not two.
+// TestNewLStringAllocatesOnce: one allocation a string, not two, up to
+// oneBlockMax bytes; past it a string whose size is a size class keeps
+// its class (the header would take it to the next one).
 func TestNewLStringAllocatesOnce(t *testing.T) {
-	msg := []byte("a 32-byte message of the bench.")
 	var sink lua.LValue
-	if n := testing.AllocsPerRun(100, func() { sink = newLString(msg) }); n != 1 {
-		t.Errorf("%v allocations, want 1", n)
+	for _, tc := range []struct{ size, allocs int }{{1, 1}, {32, 1}, {oneBlockMax, 1}, {4096, 2}} {
+		msg := make([]byte, tc.size)
+		if n := testing.AllocsPerRun(100, func() { sink = newLString(msg) }); n != float64(tc.allocs) {
+			t.Errorf("%d bytes: %v allocations, want %d", tc.size, n, tc.allocs)
+		}
 	}
 	_ = sink
 }
