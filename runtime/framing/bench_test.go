@@ -11,24 +11,9 @@ var sinkLen int
 // SetBytes counts the whole buffer (headers and delimiters included); the
 // ns/frame metric is the time per decoded frame.
 func BenchmarkDecode(b *testing.B) {
-	codecs := []struct {
-		name string
-		new  func(size int) Codec
-	}{
-		{"header", func(int) Codec { return must(Header(10, 0)) }},
-		{"u32be", func(int) Codec { return must(Uint(4, false, 0)) }},
-		{"varint", func(int) Codec { return Varint(0) }},
-		{"line", func(int) Codec { return must(Line("\n", 0)) }},
-		{"netstring", func(int) Codec { return Netstring(0) }},
-		{"fixed", func(size int) Codec { return must(Fixed(size, 0)) }},
-	}
-	sizes := []struct {
-		name string
-		n    int
-	}{{"32B", 32}, {"4KiB", 4096}}
 	const frames = 256
-	for _, cc := range codecs {
-		for _, size := range sizes {
+	for _, cc := range benchCodecs {
+		for _, size := range benchSizes {
 			c := cc.new(size.n)
 			msg := bytes.Repeat([]byte("abcdefgh"), size.n/8)
 			var buf []byte
@@ -54,6 +39,48 @@ func BenchmarkDecode(b *testing.B) {
 					sinkLen = n
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
+			})
+		}
+	}
+}
+
+// benchCodecs and benchSizes are what the benchmarks measure.
+var (
+	benchCodecs = []struct {
+		name string
+		new  func(size int) Codec
+	}{
+		{"header", func(int) Codec { return must(Header(10, 0)) }},
+		{"u32be", func(int) Codec { return must(Uint(4, false, 0)) }},
+		{"varint", func(int) Codec { return Varint(0) }},
+		{"line", func(int) Codec { return must(Line("\n", 0)) }},
+		{"netstring", func(int) Codec { return Netstring(0) }},
+		{"fixed", func(size int) Codec { return must(Fixed(size, 0)) }},
+	}
+	benchSizes = []struct {
+		name string
+		n    int
+	}{{"32B", 32}, {"4KiB", 4096}}
+)
+
+// BenchmarkEncode encodes one frame per operation into a reused buffer,
+// as a framed send does into a socket's output buffer.
+func BenchmarkEncode(b *testing.B) {
+	for _, cc := range benchCodecs {
+		for _, size := range benchSizes {
+			c := cc.new(size.n)
+			msg := bytes.Repeat([]byte("abcdefgh"), size.n/8)
+			buf := make([]byte, 0, size.n+64)
+			b.Run(cc.name+"/"+size.name, func(b *testing.B) {
+				b.SetBytes(int64(len(msg)))
+				b.ReportAllocs()
+				for b.Loop() {
+					out, err := c.Encode(buf[:0], msg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					sinkLen = len(out)
+				}
 			})
 		}
 	}

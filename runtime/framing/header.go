@@ -51,11 +51,13 @@ func (c *headerCodec) Encode(dst, msg []byte) ([]byte, error) {
 	if digits > c.width {
 		return dst[:start], c.bad(fmt.Sprintf("length %d needs %d digits, width is %d", n, digits, c.width))
 	}
-	for i := digits; i < c.width; i++ {
-		dst = append(dst, ' ')
-	}
+	dst = append(dst, headerPadding[:c.width-digits]...)
 	return append(dst, msg...), nil
 }
+
+// headerPadding pads a header's digits to its width (one copy, not a
+// byte at a time).
+const headerPadding = "                    " // MaxHeaderWidth spaces
 
 func (c *headerCodec) Decode(buf []byte) (int, []byte, error) {
 	// The common case first, with no division: a whole header of digits
