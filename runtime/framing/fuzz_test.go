@@ -165,11 +165,7 @@ func FuzzHeader(f *testing.F) {
 	f.Add(byte(19), uint16(math.MaxUint16), []byte("99999999999999999999"))
 	f.Add(byte(3), uint16(100), []byte("1 2 "))
 	f.Fuzz(func(t *testing.T, width byte, max uint16, data []byte) {
-		w := 1 + int(width)%MaxHeaderWidth
-		c, err := Header(w, fuzzMax(max))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, w := fuzzHeaderCodec(t, width, max)
 		r := checkDecode(t, c, data)
 		checkRoundTrip(t, c, data)
 		// Reference: digits, then spaces, up to width.
@@ -216,11 +212,7 @@ func FuzzHeaderQuickPath(f *testing.F) {
 	f.Add(byte(19), uint16(0), []byte("18446744073709551616"))
 	f.Add(byte(0), uint16(9), []byte("9"))
 	f.Fuzz(func(t *testing.T, width byte, max uint16, data []byte) {
-		w := 1 + int(width)%MaxHeaderWidth
-		c, err := Header(w, fuzzMax(max))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, w := fuzzHeaderCodec(t, width, max)
 		hc := c.(*headerCodec)
 		used, msg, err := hc.Decode(data)
 		wantUsed, wantMsg, wantErr := hc.decodeCarefully(data)
@@ -228,6 +220,17 @@ func FuzzHeaderQuickPath(f *testing.F) {
 			t.Fatalf("header(%d) max %d, Decode(%q) = %d, %q, %v; carefully: %d, %q, %v", w, c.Max(), data, used, msg, err, wantUsed, wantMsg, wantErr)
 		}
 	})
+}
+
+// fuzzHeaderCodec is the header codec a fuzz input's width and max byte
+// pick, and its width.
+func fuzzHeaderCodec(t *testing.T, width byte, max uint16) (Codec, int) {
+	w := 1 + int(width)%MaxHeaderWidth
+	c, err := Header(w, fuzzMax(max))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, w
 }
 
 func FuzzUint(f *testing.F) {
