@@ -125,7 +125,8 @@ func (sl *slot) acquire(w Waiter, what string) error {
 	return w.Park(what, time.Time{}, func(wake func() bool) func() {
 		sl.mu.Lock()
 		defer sl.mu.Unlock()
-		sl.queued.Add(1) // before the second try: see release
+		// Counted before the second try (see release).
+		sl.queued.Add(1)
 		if sl.holding.CompareAndSwap(false, true) { // released meanwhile: take it now
 			sl.queued.Add(-1)
 			wake()
