@@ -53,10 +53,39 @@ func checkClearedAbove(t *testing.T, L *LState, old int) {
 	}
 }
 
+// TestCallFramesAreWrittenWhole (netplay patch 24): a frame pushed into a
+// slot an earlier frame used keeps nothing of it.
+func TestCallFramesAreWrittenWhole(t *testing.T) {
+	for _, opts := range []Options{{}, {CallStackSize: 20000, MinimizeStackMemory: true}} {
+		L := NewState(opts)
+		junk := callFrame{Fn: L.NewFunction(func(*LState) int { return 0 }), Pc: 99, Base: 77, LocalBase: 78, ReturnBase: 76, NArgs: 55, NRet: 44, TailCall: 3, Parent: &callFrame{}}
+		for i := 0; i < 3; i++ {
+			L.stack.Push(junk)
+		}
+		for i := 0; i < 3; i++ {
+			L.stack.Pop()
+		}
+		var got, parent callFrame
+		L.SetGlobal("f", L.NewFunction(func(L *LState) int {
+			got, parent = *L.currentFrame, *L.currentFrame.Parent
+			return 1
+		}))
+		if err := L.DoString(`local x = f(1, 2)`); err != nil {
+			t.Fatal(err)
+		}
+		want := callFrame{Idx: 1, Fn: got.Fn, Parent: got.Parent, Pc: 0, Base: got.Base, LocalBase: got.Base + 1, ReturnBase: got.Base, NArgs: 2, NRet: 1, TailCall: 0}
+		if got != want || got.Fn == junk.Fn || parent.TailCall != 0 || parent.Idx != 0 || parent.Parent != nil {
+			t.Errorf("MinimizeStackMemory %v: frame %+v (parent %+v), want %+v", opts.MinimizeStackMemory, got, parent, want)
+		}
+		L.Close()
+	}
+}
+
 // BenchmarkGoCallFromLua: two calls of a Go function from a Lua loop, as
-// a server's f:recv() and f:send(msg) (patch 23's figure).
+// a server's f:recv() and f:send(msg) (patches 23 and 24), with the call
+// stack netplay uses (segments grown on demand).
 func BenchmarkGoCallFromLua(b *testing.B) {
-	L := NewState()
+	L := NewState(Options{CallStackSize: 20000, MinimizeStackMemory: true})
 	defer L.Close()
 	L.SetGlobal("f", L.NewFunction(func(L *LState) int { L.Push(L.Get(1)); return 1 }))
 	if err := L.DoString(`function loop(n) local f, s = f, "x" for i = 1, n do local m = f(s); f(m) end end`); err != nil {

@@ -150,6 +150,9 @@ type callFrame struct {
 
 type callFrameStack interface {
 	Push(v callFrame)
+	// PushSlot pushes a frame for the caller to fill in: its Idx is set,
+	// its other fields hold what they held (netplay patch 24).
+	PushSlot() *callFrame
 	Pop() *callFrame
 	Last() *callFrame
 
@@ -187,6 +190,13 @@ func (cs *fixedCallFrameStack) Push(v callFrame) {
 	cs.array[cs.sp] = v
 	cs.array[cs.sp].Idx = cs.sp
 	cs.sp++
+}
+
+func (cs *fixedCallFrameStack) PushSlot() *callFrame { // netplay patch 24
+	f := &cs.array[cs.sp]
+	f.Idx = cs.sp
+	cs.sp++
+	return f
 }
 
 func (cs *fixedCallFrameStack) Sp() int {
@@ -303,6 +313,14 @@ func (cs *autoGrowingCallFrameStack) FreeAll() {
 // Push pushes the passed callFrame onto the stack. it panics if the stack is full, caller should call IsFull() before
 // invoking this to avoid this.
 func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
+	f := cs.PushSlot()
+	idx := f.Idx
+	*f = v
+	f.Idx = idx
+}
+
+// PushSlot pushes a frame for the caller to fill in (netplay patch 24).
+func (cs *autoGrowingCallFrameStack) PushSlot() *callFrame {
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
@@ -320,9 +338,10 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 			panic("lua callstack overflow")
 		}
 	}
-	curSeg.array[cs.segSp] = v
-	curSeg.array[cs.segSp].Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
+	f := &curSeg.array[cs.segSp]
+	f.Idx = int(cs.segSp) + FramesPerSegment*int(cs.segIdx)
 	cs.segSp++
+	return f
 }
 
 // Sp retrieves the current stack depth, which is the number of frames currently pushed on the stack.
@@ -1234,8 +1253,19 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	if ls.stack.IsFull() {
 		ls.RaiseError("stack overflow")
 	}
-	ls.stack.Push(cf)
-	newcf := ls.stack.Last()
+	// netplay patch: the frame is written into its slot field by field.
+	// Pushed whole, it was copied from a struct written a moment before
+	// with 16-byte loads: a store-forwarding stall on every call.
+	newcf := ls.stack.PushSlot()
+	newcf.Fn = cf.Fn
+	newcf.Parent = cf.Parent
+	newcf.Pc = cf.Pc
+	newcf.Base = cf.Base
+	newcf.LocalBase = cf.LocalBase
+	newcf.ReturnBase = cf.ReturnBase
+	newcf.NArgs = cf.NArgs
+	newcf.NRet = cf.NRet
+	newcf.TailCall = cf.TailCall
 	// this section is inlined by go-inline
 	// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 	{

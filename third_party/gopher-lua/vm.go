@@ -1266,8 +1266,19 @@ func init() {
 				if ls.stack.IsFull() {
 					ls.RaiseError("stack overflow")
 				}
-				ls.stack.Push(cf)
-				newcf := ls.stack.Last()
+				// netplay patch: the frame is written into its slot field by field.
+				// Pushed whole, it was copied from a struct written a moment before
+				// with 16-byte loads: a store-forwarding stall on every call.
+				newcf := ls.stack.PushSlot()
+				newcf.Fn = cf.Fn
+				newcf.Parent = cf.Parent
+				newcf.Pc = cf.Pc
+				newcf.Base = cf.Base
+				newcf.LocalBase = cf.LocalBase
+				newcf.ReturnBase = cf.ReturnBase
+				newcf.NArgs = cf.NArgs
+				newcf.NRet = cf.NRet
+				newcf.TailCall = cf.TailCall
 				// this section is inlined by go-inline
 				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 				{
