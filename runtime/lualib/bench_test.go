@@ -163,38 +163,8 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 }
 
 func idleConnectionMemory(b *testing.B, conns int) float64 {
-	var stdout, stderr luatest.Buffer
-	h := luatest.NewHost(b, &stdout, &stderr)
-	fn, err := h.L.LoadString(`
-		local srv = assert(socket.listen("127.0.0.1:0", 4096))
-		ADDR = srv:getsockname()
-		while true do
-			local conn = srv:accept()
-			spawn(function(c)
-				local f = frame.wrap(c, frame.header())
-				while true do
-					local msg = f:recv()
-					if not msg then break end
-					f:send(msg)
-				end
-				c:close()
-			end, conn)
-		end
-	`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	main := h.Spawn(fn, nil, host.SpawnOptions{Name: "server"})
-	var addr string
-	for addr == "" {
-		h.Lock()
-		addr = h.L.GetGlobal("ADDR").String()
-		h.Unlock()
-		if addr == "nil" {
-			addr = ""
-			runtime.Gosched()
-		}
-	}
+	var h *host.Host
+	addr := startLuaServerWith(b, echoServerLua, func(hh *host.Host) { h = hh })
 	before := rss(b)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -243,7 +213,6 @@ func idleConnectionMemory(b *testing.B, conns int) float64 {
 		pprof.WriteHeapProfile(hf)
 		hf.Close()
 	}
-	main.Cancel()
 	return float64(after-before) / float64(conns)
 }
 
