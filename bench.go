@@ -146,16 +146,9 @@ func printFlags(out io.Writer, fs *flag.FlagSet, width int, dash func(name strin
 func parseBenchArgs(args []string) (*benchFlags, error) {
 	f := &benchFlags{set: map[string]bool{}}
 	fs := newBenchFlagSet(f)
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	switch len(positional) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -489,6 +490,23 @@ func replContext(ctx context.Context, terminal bool) (context.Context, context.C
 		return ctx, func() {}
 	}
 	return signal.NotifyContext(context.WithoutCancel(ctx), syscall.SIGTERM, syscall.SIGHUP)
+}
+
+// parseInterspersed parses fs's flags wherever they stand among args (the
+// flag package stops at the first argument that is not one) and returns
+// the other arguments, in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // subcommandUsageError reports a usage error of netplay NAME on stderr,

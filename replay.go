@@ -67,16 +67,9 @@ func parseReplayArgs(args []string) (*replayFlags, error) {
 	as := fs.String("as", "", "")
 	fs.Var(durationFlag{&f.timeout}, "timeout", "")
 	fs.Float64Var(&f.speed, "speed", 0, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
 	}
 	switch len(positional) {
 	case 0:

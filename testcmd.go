@@ -79,16 +79,11 @@ func printTestUsage(out io.Writer) {
 func parseTestArgs(args []string) (testrunner.Options, error) {
 	var f testFlags
 	fs := newTestFlagSet(&f)
-	for {
-		if err := fs.Parse(args); err != nil {
-			return testrunner.Options{}, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		f.paths = append(f.paths, fs.Arg(0))
-		args = fs.Args()[1:]
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return testrunner.Options{}, err
 	}
+	f.paths = paths
 	opts := testrunner.Options{Paths: f.paths, Verbose: f.verbose, Timeout: f.timeout, VirtualTime: f.virtual}
 	if f.run != "" {
 		re, err := regexp.Compile(f.run)
