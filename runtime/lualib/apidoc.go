@@ -316,13 +316,19 @@ func CheckAPI(L *lua.LState) (undocumented, unknown []string) {
 	return undocumented, unknown
 }
 
-// methodNamesOf lists the methods of a userdata type: its metatable's
-// __index table, or its "methods" table when __index is a function.
+// methodNamesOf lists the methods of a userdata type (see methodNames).
 func methodNamesOf(L *lua.LState, typeName string) []string {
 	mt, ok := L.GetTypeMetatable(typeName).(*lua.LTable)
 	if !ok {
 		return nil
 	}
+	return methodNames(mt)
+}
+
+// methodNames lists, sorted, the methods a userdata metatable gives: its
+// __index table's functions, or its "methods" table's when __index is a
+// function.
+func methodNames(mt *lua.LTable) []string {
 	methods, ok := mt.RawGetString("__index").(*lua.LTable)
 	if !ok {
 		methods, ok = mt.RawGetString("methods").(*lua.LTable)
@@ -332,8 +338,8 @@ func methodNamesOf(L *lua.LState, typeName string) []string {
 	}
 	var names []string
 	methods.ForEach(func(k, v lua.LValue) {
-		if v.Type() == lua.LTFunction {
-			names = append(names, k.String())
+		if s, ok := k.(lua.LString); ok && v.Type() == lua.LTFunction {
+			names = append(names, string(s))
 		}
 	})
 	sort.Strings(names)

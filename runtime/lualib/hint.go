@@ -6,7 +6,6 @@ package lualib
 //	c:recieve(8)  ->  attempt to call method 'recieve' (a nil value); did you mean recv?
 
 import (
-	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -35,21 +34,7 @@ func methodsOf(L *lua.LState, obj lua.LValue) []string {
 	if !ok || !strings.HasPrefix(lua.LVAsString(mt.RawGetString("__name")), typePrefix) {
 		return nil
 	}
-	methods, ok := mt.RawGetString("__index").(*lua.LTable)
-	if !ok {
-		methods, ok = mt.RawGetString("methods").(*lua.LTable)
-	}
-	if !ok {
-		return nil
-	}
-	var names []string
-	methods.ForEach(func(k, v lua.LValue) {
-		if s, ok := k.(lua.LString); ok && v.Type() == lua.LTFunction {
-			names = append(names, string(s))
-		}
-	})
-	sort.Strings(names)
-	return names
+	return methodNames(mt)
 }
 
 // nearest returns the candidate closest to name by edit distance, or ""
