@@ -219,19 +219,25 @@ func TestHTTPClientKeepAlive(t *testing.T) {
 	}
 }
 
+// readRequestHead reads a request's lines up to the blank line that ends
+// its headers (a deadline bounds it).
+func readRequestHead(c net.Conn) {
+	c.SetDeadline(time.Now().Add(testTimeout))
+	rd := bufio.NewReader(c)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil || line == "\r\n" {
+			return
+		}
+	}
+}
+
 // rawHTTPPeer answers every connection with the same bytes, after the
 // request's headers, then closes; it counts connections.
 func rawHTTPPeer(t *testing.T, response string) net.Addr {
 	t.Helper()
 	return luatest.ServeTCP(t, func(c net.Conn) {
-		c.SetDeadline(time.Now().Add(testTimeout))
-		rd := bufio.NewReader(c)
-		for {
-			line, err := rd.ReadString('\n')
-			if err != nil || line == "\r\n" {
-				break
-			}
-		}
+		readRequestHead(c)
 		c.Write([]byte(response))
 	})
 }
@@ -390,14 +396,7 @@ func TestHTTPClientAgainstPythonServer(t *testing.T) {
 func TestHTTPClientResponseSplitIntoBytes(t *testing.T) {
 	response := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5;ext\r\nhello\r\n6\r\n world\r\n0\r\nX-T: done\r\n\r\n"
 	addr := luatest.ServeTCP(t, func(c net.Conn) {
-		c.SetDeadline(time.Now().Add(testTimeout))
-		rd := bufio.NewReader(c)
-		for {
-			line, err := rd.ReadString('\n')
-			if err != nil || line == "\r\n" {
-				break
-			}
-		}
+		readRequestHead(c)
 		for i := 0; i < len(response); i++ {
 			if _, err := c.Write([]byte{response[i]}); err != nil {
 				return
