@@ -22,13 +22,18 @@ function test_echo()
   expect.eq(now(), 1767225600)
 end
 
-function test_a_peer_that_sleeps_within_the_timeout()
+-- late_peer connects to a peer that answers "late" 10 s after a byte.
+local function late_peer()
   local addr = server(function(c)
     c:recv(1)
     sleep(10)
     c:send("late")
   end)
-  local c = assert(socket.connect(addr, {tls = {insecure = true}, timeout = 5}))
+  return assert(socket.connect(addr, {tls = {insecure = true}, timeout = 5}))
+end
+
+function test_a_peer_that_sleeps_within_the_timeout()
+  local c = late_peer()
   c:settimeout(30)
   assert(c:send("?"))
   expect.eq(c:recv(4), "late")
@@ -36,12 +41,7 @@ function test_a_peer_that_sleeps_within_the_timeout()
 end
 
 function test_a_peer_that_sleeps_past_the_timeout()
-  local addr = server(function(c)
-    c:recv(1)
-    sleep(10)
-    c:send("late")
-  end)
-  local c = assert(socket.connect(addr, {tls = {insecure = true}, timeout = 5}))
+  local c = late_peer()
   c:settimeout(5)
   assert(c:send("?"))
   local data, err = c:recv(4)
