@@ -230,28 +230,10 @@ func (r *REPL) attachLines(ctx context.Context, a attachment) error {
 // readAttachedLine reads a line to send: at a terminal with no prompt and
 // Ctrl-] ending it, on a pipe the next line.
 func (r *REPL) readAttachedLine(ctx context.Context) (string, error) {
-	type result struct {
-		line string
-		err  error
+	if t, ok := r.input.(*termReader); ok {
+		return r.readWith(ctx, t.readAttached)
 	}
-	done := make(chan result, 1)
-	go func() {
-		if t, ok := r.input.(*termReader); ok {
-			line, err := t.readAttached()
-			done <- result{line, err}
-			return
-		}
-		line, err := r.input.readLine("")
-		done <- result{line, err}
-	}()
-	select {
-	case res := <-done:
-		return res.line, res.err
-	case <-ctx.Done():
-		return "", ctx.Err()
-	case code := <-r.exits:
-		return "", exitRequest(code)
-	}
+	return r.readLine(ctx, "")
 }
 
 // attachKeys sends keys as they come, until Ctrl-] or Ctrl-C. At a

@@ -326,13 +326,19 @@ func (e exitRequest) Error() string { return fmt.Sprintf("os.exit(%d)", int(e)) 
 // terminal or a pipe cannot be interrupted; if the session ends first, the
 // goroutine ends with the input).
 func (r *REPL) readLine(ctx context.Context, prompt string) (string, error) {
+	return r.readWith(ctx, func() (string, error) { return r.input.readLine(prompt) })
+}
+
+// readWith runs read (a line from the input) in its own goroutine and
+// returns its line, unless ctx ends or a task calls os.exit first.
+func (r *REPL) readWith(ctx context.Context, read func() (string, error)) (string, error) {
 	type result struct {
 		line string
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		line, err := r.input.readLine(prompt)
+		line, err := read()
 		done <- result{line, err}
 	}()
 	select {
