@@ -59,51 +59,50 @@ func udpPeer(t *testing.T, reply func(p []byte) [][]byte) (addr string, received
 	}
 }
 
+// The client against the udp echo server: every reply in one datagram;
+// with every second datagram dropped by the server, each lost one retried
+// once, and every reply still comes.
 func TestUDPEcho(t *testing.T) {
-	srv, addr := startUDPEcho(t, "0")
-	r := runCLI(t, "run", "udp/client", addr)
-	want := `reply "1 hello", 7 bytes in one datagram
+	cases := []struct {
+		name, drop string
+		args       []string
+		want       string
+		last       string // the server's last log line begins so
+		wantLog    string
+	}{
+		{"no loss", "0", nil, `reply "1 hello", 7 bytes in one datagram
 reply "2 datagrams keep their boundaries", 33 bytes in one datagram
 reply "3 bye", 5 bytes in one datagram
-`
-	if r.status != exitOK || r.stdout != want || r.stderr != "" {
-		t.Fatalf("status %d stderr %q\nstdout:\n%s\nwant:\n%s", r.status, r.stderr, r.stdout, want)
-	}
-	srv.out.waitFor(t, "server", "datagram 3 ")
-	wantLog := `udp echo server on 127.0.0.1:PORT
+`, "datagram 3 ", `udp echo server on 127.0.0.1:PORT
 datagram 1 from 127.0.0.1:PORT, 7 bytes: echoed
 datagram 2 from 127.0.0.1:PORT, 33 bytes: echoed
 datagram 3 from 127.0.0.1:PORT, 5 bytes: echoed
-`
-	if got := portRE.ReplaceAllString(srv.out.String(), "127.0.0.1:PORT"); got != wantLog {
-		t.Fatalf("server log:\n%s\nwant:\n%s", got, wantLog)
-	}
-}
-
-// With every second datagram dropped, the client retries each lost one
-// once and gets every reply.
-func TestUDPLostDatagramRetried(t *testing.T) {
-	srv, addr := startUDPEcho(t, "2")
-	r := runCLI(t, "run", "udp/client", addr, "0.5", "3")
-	want := `reply "1 hello", 7 bytes in one datagram
+`},
+		{"every second datagram lost", "2", []string{"0.5", "3"}, `reply "1 hello", 7 bytes in one datagram
 no reply to "2 datagrams keep their boundaries" within 0.5 s (try 1 of 3)
 reply "2 datagrams keep their boundaries", 33 bytes in one datagram
 no reply to "3 bye" within 0.5 s (try 1 of 3)
 reply "3 bye", 5 bytes in one datagram
-`
-	if r.status != exitOK || r.stdout != want || r.stderr != "" {
-		t.Fatalf("status %d stderr %q\nstdout:\n%s\nwant:\n%s", r.status, r.stderr, r.stdout, want)
-	}
-	srv.out.waitFor(t, "server", "datagram 5 ")
-	wantLog := `udp echo server on 127.0.0.1:PORT
+`, "datagram 5 ", `udp echo server on 127.0.0.1:PORT
 datagram 1 from 127.0.0.1:PORT, 7 bytes: echoed
 datagram 2 from 127.0.0.1:PORT, 33 bytes: dropped
 datagram 3 from 127.0.0.1:PORT, 33 bytes: echoed
 datagram 4 from 127.0.0.1:PORT, 5 bytes: dropped
 datagram 5 from 127.0.0.1:PORT, 5 bytes: echoed
-`
-	if got := portRE.ReplaceAllString(srv.out.String(), "127.0.0.1:PORT"); got != wantLog {
-		t.Fatalf("server log:\n%s\nwant:\n%s", got, wantLog)
+`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, addr := startUDPEcho(t, tc.drop)
+			r := runCLI(t, append([]string{"run", "udp/client", addr}, tc.args...)...)
+			if r.status != exitOK || r.stdout != tc.want || r.stderr != "" {
+				t.Fatalf("status %d stderr %q\nstdout:\n%s\nwant:\n%s", r.status, r.stderr, r.stdout, tc.want)
+			}
+			srv.out.waitFor(t, "server", tc.last)
+			if got := portRE.ReplaceAllString(srv.out.String(), "127.0.0.1:PORT"); got != tc.wantLog {
+				t.Fatalf("server log:\n%s\nwant:\n%s", got, tc.wantLog)
+			}
+		})
 	}
 }
 
