@@ -32,7 +32,7 @@ func TestTestCommand(t *testing.T) {
 		last   string // the last line of stdout
 		stderr string // a part of stderr
 	}{
-		{"all pass", []string{fixtures + "pass"}, 0, "10 passed, 0 failed, 1 skipped", ""},
+		{"all pass", []string{fixtures + "pass"}, 0, "11 passed, 0 failed, 1 skipped", ""},
 		{"a failure", []string{fixtures + "fail"}, 1, "1 passed, 14 failed, 1 skipped", ""},
 		{"a file that does not load", []string{fixtures + "broken"}, 2, "1 passed, 0 failed", ""},
 		{"flags after the path", []string{fixtures + "order", "-run", "apple|fig", "-v"}, 0, "2 passed, 0 failed", ""},

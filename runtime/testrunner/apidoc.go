@@ -14,6 +14,7 @@ var api = []lualib.Doc{
 	{Module: "testing", Sig: "testing.skip(reason)", Does: "end the test here, counted as skipped"},
 	{Module: "testing", Sig: "testing.server(handler[, opts])", Does: "listen on 127.0.0.1:0 and run handler(conn) for each connection: addr, srv (srv:close() stops it)"},
 	{Module: "testing", Sig: "testing.echo_server([opts])", Does: "a testing.server that sends back each frame or the bytes: addr, srv"},
+	{Module: "testing", Sig: "testing.free_addr([\"udp\"])", Does: "a loopback address nothing listens on just now, for a server script the test starts"},
 	{Module: "testing", Sig: "testing.cleanup(fn)", Does: "fn() runs after the test and teardown, even after a failure"},
 	{Module: "testing", Sig: "testing.output()", Does: "what the test has printed so far"},
 }

@@ -51,7 +51,7 @@ func TestFixtures(t *testing.T) {
 		want   Summary
 		status int
 	}{
-		{"pass", Options{}, Summary{Passed: 10, Skipped: 1}, 0},
+		{"pass", Options{}, Summary{Passed: 11, Skipped: 1}, 0},
 		{"fail", Options{}, Summary{Passed: 1, Failed: 14, Skipped: 1}, 1},
 		{"broken", Options{}, Summary{Passed: 1, Broken: 2}, 2},
 		{"hang", Options{Timeout: 300 * time.Millisecond}, Summary{Passed: 1, Failed: 2}, 1},

@@ -9,6 +9,7 @@ package testrunner
 //	testing.cleanup(fn)                   call fn() after the test and teardown (last first)
 //	testing.server(handler[, opts]) -> addr, srv   (testing.lua)
 //	testing.echo_server([opts]) -> addr, srv       (testing.lua)
+//	testing.free_addr(["udp"]) -> addr             (testing.lua)
 
 import (
 	_ "embed"
@@ -62,7 +63,7 @@ func setState(L *lua.LState, st *state) {
 }
 
 // OpenTesting is the loader of the testing module: the Go functions, then
-// testing.lua's (server, echo_server), which builds on them.
+// testing.lua's (server, echo_server, free_addr), which builds on them.
 func OpenTesting(L *lua.LState) int {
 	skipMeta := L.NewTypeMetatable(skipTypeName)
 	L.SetField(skipMeta, "__tostring", L.NewFunction(skipString))

@@ -58,6 +58,25 @@ function Server:close()
   self.handlers = {}
 end
 
+-- testing.free_addr(["udp"]) -> addr: a loopback address ("127.0.0.1:PORT")
+-- no stream socket listens on (with "udp": no datagram socket is bound to)
+-- just now, for a server script a test starts itself:
+-- spawn(run, "server.lua", testing.free_addr()).
+function M.free_addr(kind)
+  local probe
+  if kind == nil or kind == "tcp" then
+    probe = assert(socket.listen("127.0.0.1:0"))
+  elseif kind == "udp" then
+    probe = socket.udp()
+    assert(probe:bind("127.0.0.1:0"))
+  else
+    error("bad argument #1 to 'free_addr' (\"tcp\" or \"udp\" expected, got " .. tostring(kind) .. ")", 2)
+  end
+  local addr = probe:getsockname()
+  probe:close()
+  return addr
+end
+
 -- testing.echo_server([opts]) -> addr, srv: a testing.server that sends
 -- back what it receives: each frame with opts.codec, else the bytes as
 -- they come, until the client closes.

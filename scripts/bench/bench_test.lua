@@ -1,16 +1,9 @@
 -- The servers netplay bench measures, tested (netplay test scripts/bench).
 
-local function free_addr()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
-  return addr
-end
-
 -- start runs a server script beside this file as a task on a free port;
 -- it is stopped at the end of the test.
 local function start(script)
-  local addr = free_addr()
+  local addr = testing.free_addr()
   local srv = spawn(run, script, addr)
   testing.cleanup(function() srv:cancel(); srv:join() end)
   return addr

@@ -6,19 +6,11 @@
 -- run, so the server's "connection from" lines are compared with the port
 -- written as PORT.
 
--- free_addr is a loopback address no one listens on just now.
-local function free_addr()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
-  return addr
-end
-
 -- start_server runs server.lua (the file beside this one) as a task and
 -- returns its address once it waits in accept(); it is stopped at the end
 -- of the test.
 local function start_server()
-  local addr = free_addr()
+  local addr = testing.free_addr()
   local srv = spawn(run, "server.lua", addr)
   testing.cleanup(function() srv:cancel(); srv:join() end)
   expect.eq(srv:status(), "waiting: accept")
@@ -80,6 +72,6 @@ function test_recv8_pieces_against_a_server_of_our_own()
 end
 
 function test_client_without_a_server()
-  local addr = free_addr()
+  local addr = testing.free_addr()
   expect.error(function() run("client.lua", addr) end, "connection refused")
 end

@@ -14,20 +14,11 @@ testing.virtual_time()
 
 local HEADERSIZE = 10
 
--- free_addr is a loopback address no one listens on (under virtual time,
--- the next port of the in-process network).
-local function free_addr()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
-  return addr
-end
-
 -- start_server runs header_server.lua (the file beside this one) as a
 -- task with the given interval and returns its address; it is stopped
 -- at the end of the test.
 local function start_server(interval)
-  local addr = free_addr()
+  local addr = testing.free_addr()
   local srv = spawn(run, "header_server.lua", addr, tostring(interval))
   testing.cleanup(function() srv:cancel(); srv:join() end)
   return addr

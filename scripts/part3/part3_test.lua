@@ -6,9 +6,7 @@ testing.virtual_time()
 -- start runs object_server.lua (beside this file) on a free port, until
 -- the end of the test.
 local function start()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
+  local addr = testing.free_addr()
   local server = spawn(run, "object_server.lua", addr)
   testing.cleanup(function() server:cancel() end)
   return addr

@@ -7,9 +7,7 @@ testing.virtual_time()
 -- start runs chat_server.lua (beside this file) on a free port with
 -- QUEUE and PATIENCE, until the end of the test.
 local function start(queue, patience)
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
+  local addr = testing.free_addr()
   local server = spawn(run, "chat_server.lua", addr, queue, patience)
   testing.cleanup(function() server:cancel{children = true} end)
   return addr

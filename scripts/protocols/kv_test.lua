@@ -3,9 +3,7 @@ testing.virtual_time()
 -- start runs kv_server.lua (beside this file) on a free port; it stops,
 -- with the tasks it started, at the end of the test.
 local function start()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
+  local addr = testing.free_addr()
   local server = spawn(run, "kv_server.lua", addr)
   testing.cleanup(function() server:cancel{children = true} end)
   return frame.wrap(assert(socket.connect(addr)), frame.line()), addr

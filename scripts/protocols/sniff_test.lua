@@ -9,9 +9,7 @@ local resp, http = run("resp.lua"), run("http.lua")
 -- start runs sniff_server.lua (beside this file) on a free port until the
 -- end of the test.
 local function start()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
+  local addr = testing.free_addr()
   local server = spawn(run, "sniff_server.lua", addr)
   testing.cleanup(function() server:cancel{children = true} end)
   return addr

@@ -2,17 +2,10 @@
 -- the echo server makes a self-signed certificate and saves it, the
 -- client trusts exactly that one.
 
-local function free_addr()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
-  return addr
-end
-
 -- start runs echo_server.lua (beside this file) saving its certificate
 -- to a temporary file; both go at the end of the test.
 local function start()
-  local addr, pem = free_addr(), os.tmpname()
+  local addr, pem = testing.free_addr(), os.tmpname()
   local server = spawn(run, "echo_server.lua", addr, pem)
   testing.cleanup(function()
     server:cancel{children = true}
@@ -49,7 +42,7 @@ end
 function test_client_refuses_a_certificate_it_does_not_trust()
   local addr = start()
   local other = os.tmpname() -- a second server's certificate: the wrong one
-  local server2 = spawn(run, "echo_server.lua", free_addr(), other)
+  local server2 = spawn(run, "echo_server.lua", testing.free_addr(), other)
   testing.cleanup(function() server2:cancel{children = true}; os.remove(other) end)
   local out, err = output_of("client.lua", addr, other)
   expect.eq(err:match("os%.exit%(%d%)"), "os.exit(1)")

@@ -4,19 +4,10 @@
 
 testing.virtual_time()
 
--- free_udp is a loopback address no datagram socket has just now.
-local function free_udp()
-  local probe = socket.udp()
-  assert(probe:bind("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
-  return addr
-end
-
 -- start runs echo_server.lua (beside this file), dropping every DROPth
 -- datagram, until the end of the test.
 local function start(drop)
-  local addr = free_udp()
+  local addr = testing.free_addr("udp")
   local server = spawn(run, "echo_server.lua", addr, drop)
   testing.cleanup(function() server:cancel() end)
   return addr

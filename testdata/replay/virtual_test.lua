@@ -110,9 +110,7 @@ end
 
 -- As the client, against the real server script on the virtual network.
 function test_playing_the_client()
-  local probe = assert(socket.listen("127.0.0.1:0"))
-  local addr = probe:getsockname()
-  probe:close()
+  local addr = testing.free_addr()
   local server = spawn(run, "bench/pingpong_server", addr)
   testing.cleanup(function() server:cancel{children = true} end)
   local p = assert(replay.peer(PING, {as = "client", addr = addr}))

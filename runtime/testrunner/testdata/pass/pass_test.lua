@@ -67,6 +67,19 @@ function test_server_handler()
   expect.eq(f:recv(), "42")
 end
 
+function test_free_addr()
+  local addr = testing.free_addr()
+  expect.truthy(addr:match("^127%.0%.0%.1:%d+$"), addr)
+  local c, err = socket.connect(addr)
+  expect.eq({c, err}, {nil, "connection refused"})
+  local ls = assert(socket.listen(addr)) -- free to take
+  ls:close()
+  local u = socket.udp()
+  assert(u:bind(testing.free_addr("udp")))
+  u:close()
+  expect.error(function() testing.free_addr("sctp") end, 'bad argument #1 to \'free_addr\' %("tcp" or "udp" expected, got sctp%)')
+end
+
 function test_output()
   print("one")
   io.write("two\n")
