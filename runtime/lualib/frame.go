@@ -494,8 +494,12 @@ func (f *framed) recv(L *lua.LState, w netWaiter) (msg lua.LValue, partial []byt
 		}
 		return msg, partial, err
 	}
-	// RecvFrameWith reports the frame to the trace. f.took sets f.msg; no
-	// other task runs before we read it (nothing waits in between).
+	// f.took sets f.msg; no other task runs before we read it (nothing
+	// waits in between). RecvFrameWith reports the frame to the trace.
+	if f.sock.TakeBufferedFrame(f.decode, f.took) {
+		msg, f.msg = f.msg, nil
+		return msg, nil, nil
+	}
 	f.msg = lua.LString("")
 	partial, err = f.sock.RecvFrameWith(restartWaiter{w}, f.decode, f.took)
 	msg, f.msg = f.msg, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -486,6 +487,68 @@ func TestBudgetKeepsAnEighthForFirstReads(t *testing.T) {
 		hogSrv.Close()
 		if used := budget.Used(); used != 0 {
 			t.Fatalf("after the hog closed and the client's input was read: used %d", used)
+		}
+	})
+}
+
+// TakeBufferedFrame hands over whole frames already buffered and nothing
+// else: a partial or bad frame, an empty buffer and a busy read side are
+// left to RecvFrameWith, with the buffer as it was.
+func TestTakeBufferedFrame(t *testing.T) {
+	// One length byte, then the payload; a zero length is a bad header.
+	dec := func(buf []byte) (int, []byte, error) {
+		switch {
+		case buf[0] == 0:
+			return 0, nil, errors.New("bad header")
+		case len(buf) < 1+int(buf[0]):
+			return 0, nil, nil
+		}
+		return 1 + int(buf[0]), buf[1 : 1+buf[0]], nil
+	}
+	cases := []struct {
+		name, in string
+		busy     bool     // another caller holds the read side
+		taken    []string // frames taken, in order
+		left     string   // buffered after
+	}{
+		{"nothing buffered", "", false, nil, ""},
+		{"whole frames then a partial", "\x03abc\x02de\x05x", false, []string{"abc", "de"}, "\x05x"},
+		{"bad header", "\x00rest", false, nil, "\x00rest"},
+		{"read side busy", "\x03abc", true, nil, "\x03abc"},
+	}
+	forEachNetwork(t, func(t *testing.T, nw Network) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				a, b := pair(t, nw)
+				w := waiter(t)
+				if c.in != "" {
+					if _, err := b.Send(w, []byte(c.in)); err != nil {
+						t.Fatal(err)
+					}
+					for a.rb.Len() < len(c.in) {
+						if err := a.ReadMore(w, 64); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				if c.busy {
+					a.rd.acquireNow()
+				}
+				var taken []string
+				for a.TakeBufferedFrame(dec, func(f []byte) { taken = append(taken, string(f)) }) {
+				}
+				if c.busy {
+					a.rd.release()
+				}
+				if !slices.Equal(taken, c.taken) || string(a.rb.Bytes()) != c.left {
+					t.Fatalf("took %q, left %q; want %q, left %q", taken, a.rb.Bytes(), c.taken, c.left)
+				}
+				if c.name == "bad header" {
+					if _, _, err := a.RecvFrame(w, dec); err == nil || err.Error() != "bad header" {
+						t.Fatalf("RecvFrame after the quick path: %v, want bad header", err)
+					}
+				}
+			})
 		}
 	})
 }

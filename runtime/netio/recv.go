@@ -355,6 +355,31 @@ func (s *Socket) RecvFrame(w Waiter, dec Decoder) (msg, partial []byte, err erro
 	return msg, partial, err
 }
 
+// TakeBufferedFrame is RecvFrameWith's quick path, for a frame already
+// buffered: when the socket is a connected stream nobody else is reading,
+// not traced, and dec finds a whole frame at the front of its buffer, it
+// hands the frame to use, consumes it and reports true, with no deadline,
+// no closure and no wait. Otherwise it changes nothing and reports false,
+// and RecvFrameWith does the whole thing (a bad frame then gets its error
+// there).
+func (s *Socket) TakeBufferedFrame(dec Decoder, use func(frame []byte)) bool {
+	if s.typ != SOCK_STREAM || s.closed.Load() || s.Tracing() || !s.rd.tryAcquire() {
+		return false
+	}
+	defer s.releaseRead()
+	buf := s.rb.Bytes()
+	if len(buf) == 0 {
+		return false
+	}
+	used, frame, err := dec(buf)
+	if err != nil || used == 0 {
+		return false
+	}
+	use(frame)
+	s.rb.Consume(used)
+	return true
+}
+
 // RecvFrameWith is RecvFrame handing the frame to use, which must copy
 // what it keeps: frame is the socket's buffer, valid only during the call
 // (a framed recv makes its Lua string straight from it).
