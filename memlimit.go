@@ -16,7 +16,8 @@ const memoryHeadroom = 24 << 20
 // to its budget; tests calling Main in-process leave theirs alone.
 var limitMemory bool
 
-// gcPercent is the collector's GOGC unless the environment sets one. A
+// gcPercent is the collector's least GOGC unless the environment sets
+// one (keepHeapFloor raises it while the live heap is small). A
 // server's live heap is small (a few MiB) while every message allocates
 // its Lua string: at Go's 100 the collector ran 85 times a second in a
 // 4 KiB echo and took a fifth of the CPU. The memory limit still bounds
@@ -36,6 +37,7 @@ func applyMemoryLimit(maxBuffered int64) {
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+		keepHeapFloor(nil)
 	}
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
