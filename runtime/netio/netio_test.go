@@ -510,11 +510,12 @@ func TestTakeBufferedFrame(t *testing.T) {
 		busy     bool     // another caller holds the read side
 		taken    []string // frames taken, in order
 		left     string   // buffered after
+		then     string   // RecvFrame's error after, if any
 	}{
-		{"nothing buffered", "", false, nil, ""},
-		{"whole frames then a partial", "\x03abc\x02de\x05x", false, []string{"abc", "de"}, "\x05x"},
-		{"bad header", "\x00rest", false, nil, "\x00rest"},
-		{"read side busy", "\x03abc", true, nil, "\x03abc"},
+		{"nothing buffered", "", false, nil, "", ""},
+		{"whole frames then a partial", "\x03abc\x02de\x05x", false, []string{"abc", "de"}, "\x05x", ""},
+		{"bad header", "\x00rest", false, nil, "\x00rest", "bad header"},
+		{"read side busy", "\x03abc", true, nil, "\x03abc", ""},
 	}
 	forEachNetwork(t, func(t *testing.T, nw Network) {
 		for _, c := range cases {
@@ -543,9 +544,9 @@ func TestTakeBufferedFrame(t *testing.T) {
 				if !slices.Equal(taken, c.taken) || string(a.rb.Bytes()) != c.left {
 					t.Fatalf("took %q, left %q; want %q, left %q", taken, a.rb.Bytes(), c.taken, c.left)
 				}
-				if c.name == "bad header" {
-					if _, _, err := a.RecvFrame(w, dec); err == nil || err.Error() != "bad header" {
-						t.Fatalf("RecvFrame after the quick path: %v, want bad header", err)
+				if c.then != "" {
+					if _, _, err := a.RecvFrame(w, dec); err == nil || err.Error() != c.then {
+						t.Fatalf("RecvFrame after the quick path: %v, want %s", err, c.then)
 					}
 				}
 			})
