@@ -361,7 +361,8 @@ func (s *Socket) RecvFrame(w Waiter, dec Decoder) (msg, partial []byte, err erro
 // hands the frame to use, consumes it and reports true, with no deadline,
 // no closure and no wait. Otherwise it changes nothing and reports false,
 // and RecvFrameWith does the whole thing (a bad frame then gets its error
-// there).
+// there). It is Buffered's steps written out: through Buffered's callback
+// the pipelined echo benchmark ran 2% slower (6 pinned pairs).
 func (s *Socket) TakeBufferedFrame(dec Decoder, use func(frame []byte)) bool {
 	if s.typ != SOCK_STREAM || s.closed.Load() || s.Tracing() || !s.rd.tryAcquire() {
 		return false
