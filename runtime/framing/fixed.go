@@ -27,14 +27,23 @@ func (c *fixedCodec) Name() string { return c.name }
 func (c *fixedCodec) Max() int     { return c.max }
 
 func (c *fixedCodec) Encode(dst, msg []byte) ([]byte, error) {
-	if len(msg) > c.max {
-		return dst, ErrFrameTooLarge
-	}
-	if len(msg) != c.n {
-		return dst, &FormatError{Codec: c.name, Kind: "message",
-			Reason: fmt.Sprintf("length %d, want %d", len(msg), c.n)}
+	dst, _, err := c.EncodeAround(dst, msg)
+	if err != nil {
+		return dst, err
 	}
 	return append(dst, msg...), nil
+}
+
+// EncodeAround checks msg's length: a fixed frame is the message alone.
+func (c *fixedCodec) EncodeAround(dst, msg []byte) ([]byte, int, error) {
+	if len(msg) > c.max {
+		return dst, len(dst), ErrFrameTooLarge
+	}
+	if len(msg) != c.n {
+		return dst, len(dst), &FormatError{Codec: c.name, Kind: "message",
+			Reason: fmt.Sprintf("length %d, want %d", len(msg), c.n)}
+	}
+	return dst, len(dst), nil
 }
 
 func (c *fixedCodec) Decode(buf []byte) (int, []byte, error) {

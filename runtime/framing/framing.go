@@ -19,6 +19,19 @@ var ErrFrameTooLarge = errors.New("frame too large")
 // use it when given a max <= 0.
 const DefaultMax = 1 << 20
 
+// Around is a Codec that frames a message without copying it: a sender
+// writes the frame from where its pieces are (the bytes that go before
+// the message, the message, the bytes that go after), e.g. with one
+// writev. Every codec of this package but Line is an Around.
+type Around interface {
+	Codec
+	// EncodeAround appends to dst the bytes of msg's frame other than msg
+	// itself, and returns where in out msg belongs: out[:head] goes before
+	// it and out[head:] after. It fails exactly as Encode does, returning
+	// dst unchanged (and head = len(dst)).
+	EncodeAround(dst, msg []byte) (out []byte, head int, err error)
+}
+
 // Codec frames messages on a byte stream. The codecs of this package are
 // immutable and safe for concurrent use.
 type Codec interface {

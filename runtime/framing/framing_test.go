@@ -564,12 +564,15 @@ func TestTooLargeHeaderOnly(t *testing.T) {
 	}
 }
 
-func TestEncodeErrors(t *testing.T) {
-	tests := []struct {
-		c    Codec
-		msg  string
-		want string
-	}{
+// encodeErrorCase is a message a codec cannot frame, and the error.
+type encodeErrorCase struct {
+	c    Codec
+	msg  string
+	want string
+}
+
+func encodeErrorCases() []encodeErrorCase {
+	return []encodeErrorCase{
 		{must(Header(10, 5)), "toolong", "frame too large"},
 		{must(Header(2, 0)), strings.Repeat("a", 100), "bad header: length 100 needs 3 digits, width is 2"},
 		{must(Header(1, 0)), "0123456789", "bad header: length 10 needs 2 digits, width is 1"},
@@ -590,7 +593,10 @@ func TestEncodeErrors(t *testing.T) {
 		{must(Fixed(5, 0)), "toolong", "bad message: length 7, want 5"},
 		{must(Fixed(5, 6)), "toolong", "frame too large"},
 	}
-	for _, tt := range tests {
+}
+
+func TestEncodeErrors(t *testing.T) {
+	for _, tt := range encodeErrorCases() {
 		dst := []byte("keep")
 		got, err := tt.c.Encode(dst, []byte(tt.msg))
 		if err == nil || err.Error() != tt.want {
@@ -608,6 +614,46 @@ func TestEncodeErrors(t *testing.T) {
 	for _, d := range []string{"\r\n", ","} {
 		if _, err := must(Line(d, 0)).Encode(nil, []byte("cr\r")); err != nil {
 			t.Errorf("line(%q): Encode(\"cr\\r\"): %v", d, err)
+		}
+	}
+}
+
+// EncodeAround gives Encode's frame with the message left out, and
+// Encode's errors; every codec but Line has it.
+func TestEncodeAroundIsEncodeWithoutTheMessage(t *testing.T) {
+	var cases []encodeErrorCase
+	for _, cc := range codecCases() {
+		for _, m := range cc.msgs {
+			cases = append(cases, encodeErrorCase{cc.c, m, ""})
+		}
+	}
+	cases = append(cases, encodeErrorCases()...)
+	for _, tt := range cases {
+		a, ok := tt.c.(Around)
+		if isLine := strings.HasPrefix(tt.c.Name(), "line("); ok == isLine {
+			t.Fatalf("%s: is an Around: %v", tt.c.Name(), ok)
+		}
+		if !ok {
+			continue
+		}
+		want, werr := tt.c.Encode([]byte("keep"), []byte(tt.msg))
+		out, head, err := a.EncodeAround([]byte("keep"), []byte(tt.msg))
+		if fmt.Sprint(err) != fmt.Sprint(werr) {
+			t.Errorf("%s: EncodeAround(%.20q) err = %v, Encode's %v", tt.c.Name(), tt.msg, err, werr)
+			continue
+		}
+		if err != nil {
+			if string(out) != "keep" || head != 4 {
+				t.Errorf("%s: EncodeAround(%.20q) failed with %q, head %d; want dst unchanged, head 4", tt.c.Name(), tt.msg, out, head)
+			}
+			continue
+		}
+		if head < 4 || head > len(out) {
+			t.Fatalf("%s: EncodeAround(%.20q): head %d outside 4..%d", tt.c.Name(), tt.msg, head, len(out))
+		}
+		got := string(out[:head]) + tt.msg + string(out[head:])
+		if got != string(want) {
+			t.Errorf("%s: EncodeAround(%.20q) = %q | msg | %q, Encode's %q", tt.c.Name(), tt.msg, out[:head], out[head:], want)
 		}
 	}
 }

@@ -41,18 +41,27 @@ func (c *headerCodec) bad(reason string) error {
 }
 
 func (c *headerCodec) Encode(dst, msg []byte) ([]byte, error) {
+	dst, _, err := c.EncodeAround(dst, msg)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, msg...), nil
+}
+
+// EncodeAround appends msg's header: the message goes after it.
+func (c *headerCodec) EncodeAround(dst, msg []byte) ([]byte, int, error) {
 	n := len(msg)
 	if n > c.max {
-		return dst, ErrFrameTooLarge
+		return dst, len(dst), ErrFrameTooLarge
 	}
 	start := len(dst)
 	dst = strconv.AppendUint(dst, uint64(n), 10)
 	digits := len(dst) - start
 	if digits > c.width {
-		return dst[:start], c.bad(fmt.Sprintf("length %d needs %d digits, width is %d", n, digits, c.width))
+		return dst[:start], start, c.bad(fmt.Sprintf("length %d needs %d digits, width is %d", n, digits, c.width))
 	}
 	dst = append(dst, headerPadding[:c.width-digits]...)
-	return append(dst, msg...), nil
+	return dst, len(dst), nil
 }
 
 // headerPadding pads a header's digits to its width (one copy, not a

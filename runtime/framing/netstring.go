@@ -24,13 +24,23 @@ func (c *netstringCodec) bad(reason string) error {
 }
 
 func (c *netstringCodec) Encode(dst, msg []byte) ([]byte, error) {
+	dst, head, err := c.EncodeAround(dst, msg)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst[:head], msg...)
+	return append(dst, ','), nil
+}
+
+// EncodeAround appends msg's length and ':', where the message goes, then
+// the ',' that ends the frame.
+func (c *netstringCodec) EncodeAround(dst, msg []byte) ([]byte, int, error) {
 	if len(msg) > c.max {
-		return dst, ErrFrameTooLarge
+		return dst, len(dst), ErrFrameTooLarge
 	}
 	dst = strconv.AppendUint(dst, uint64(len(msg)), 10)
 	dst = append(dst, ':')
-	dst = append(dst, msg...)
-	return append(dst, ','), nil
+	return append(dst, ','), len(dst), nil
 }
 
 func (c *netstringCodec) Decode(buf []byte) (int, []byte, error) {

@@ -44,12 +44,21 @@ func (c *uintCodec) Name() string { return c.name }
 func (c *uintCodec) Max() int     { return c.max }
 
 func (c *uintCodec) Encode(dst, msg []byte) ([]byte, error) {
+	dst, _, err := c.EncodeAround(dst, msg)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, msg...), nil
+}
+
+// EncodeAround appends msg's length prefix: the message goes after it.
+func (c *uintCodec) EncodeAround(dst, msg []byte) ([]byte, int, error) {
 	n := len(msg)
 	if n > c.max {
-		return dst, ErrFrameTooLarge
+		return dst, len(dst), ErrFrameTooLarge
 	}
 	if uint64(n) > c.limit {
-		return dst, &FormatError{Codec: c.name, Kind: "header",
+		return dst, len(dst), &FormatError{Codec: c.name, Kind: "header",
 			Reason: fmt.Sprintf("length %d does not fit in %d-byte prefix", n, c.size)}
 	}
 	switch {
@@ -68,7 +77,7 @@ func (c *uintCodec) Encode(dst, msg []byte) ([]byte, error) {
 	default:
 		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
 	}
-	return append(dst, msg...), nil
+	return dst, len(dst), nil
 }
 
 func (c *uintCodec) Decode(buf []byte) (int, []byte, error) {

@@ -25,11 +25,20 @@ func (c *varintCodec) bad(reason string) error {
 }
 
 func (c *varintCodec) Encode(dst, msg []byte) ([]byte, error) {
+	dst, _, err := c.EncodeAround(dst, msg)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, msg...), nil
+}
+
+// EncodeAround appends msg's varint length: the message goes after it.
+func (c *varintCodec) EncodeAround(dst, msg []byte) ([]byte, int, error) {
 	if len(msg) > c.max {
-		return dst, ErrFrameTooLarge
+		return dst, len(dst), ErrFrameTooLarge
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(msg)))
-	return append(dst, msg...), nil
+	return dst, len(dst), nil
 }
 
 func (c *varintCodec) Decode(buf []byte) (int, []byte, error) {
