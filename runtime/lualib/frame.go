@@ -91,6 +91,7 @@ type framed struct {
 	// A Go codec's methods as values, and the frame a recv took, made
 	// once: a send or recv allocates nothing of its own.
 	encode netio.Encoder
+	around netio.Around // nil for Line, whose encode must copy
 	decode netio.Decoder
 	took   func(frame []byte)
 	msg    lua.LValue // the string took made (newLString); read before the task next waits
@@ -361,6 +362,9 @@ func frameWrap(L *lua.LState) int {
 		if f.goc != nil {
 			s.SetFramer(c.name, codecFramer{f.goc})
 			f.encode, f.decode = f.goc.Encode, f.goc.Decode
+			if a, ok := f.goc.(framing.Around); ok {
+				f.around = a.EncodeAround
+			}
 			f.took = func(frame []byte) { f.msg = newLString(frame) }
 		}
 	}()
@@ -431,7 +435,7 @@ func framedSend(L *lua.LState) int {
 	var deferred bool
 	var err error
 	if f.goc != nil {
-		deferred, err = f.sock.SendFrame(w, unsafeBytes(msg), f.encode, len(msg)+maxFrameOverhead, true)
+		deferred, err = f.sock.SendFrame(w, unsafeBytes(msg), f.encode, f.around, len(msg)+maxFrameOverhead, true)
 	} else {
 		deferred, err = f.sendLua(L, w, msg)
 	}
@@ -458,7 +462,7 @@ func (f *framed) sendLua(L *lua.LState, w netWaiter, msg string) (deferred bool,
 	if f.sock.Tracing() {
 		f.sock.Emit(netio.Event{Kind: wiretrace.Frame, Out: true, Data: []byte(msg), Codec: f.codec.name, Used: len(out), Ctx: w.Context()})
 	}
-	return f.sock.SendFrame(w, out, nil, len(out), true)
+	return f.sock.SendFrame(w, out, nil, nil, len(out), true)
 }
 
 // isFrameError reports whether err is the codec's (a message it cannot

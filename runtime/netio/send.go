@@ -29,12 +29,11 @@ func (s *Socket) Send(w Waiter, p []byte) (int, error) {
 		return 0, err
 	}
 	s.observe(w, wiretrace.Send, p) // before the bytes can reach a reader
-	if len(s.wbuf) > 0 {
+	if held := s.heldLen(); held > 0 {
 		s.wbuf = append(s.wbuf, p...)
-		n, err := s.write(w, st, s.wbuf)
-		sent := max(0, n-(len(s.wbuf)-len(p)))
+		n, err := s.writeHeld(w, st)
 		s.clearDeferred()
-		return sent, err
+		return max(0, n-held), err
 	}
 	return s.write(w, st, p)
 }
@@ -44,6 +43,11 @@ func (s *Socket) Send(w Waiter, p []byte) (int, error) {
 // count written). The caller holds the write slot.
 func (s *Socket) write(w Waiter, st stream, p []byte) (int, error) {
 	n, err := st.tryWrite(p)
+	return s.finishWrite(w, st, p, n, err)
+}
+
+// finishWrite is write after its first try, which wrote n bytes of p.
+func (s *Socket) finishWrite(w Waiter, st stream, p []byte, n int, err error) (int, error) {
 	if err == nil && n == len(p) {
 		return n, nil
 	}
@@ -57,14 +61,38 @@ func (s *Socket) write(w Waiter, st stream, p []byte) (int, error) {
 	return n + k, s.failed(w, "send", err)
 }
 
+// writeHeld writes the held output (wbuf and its parts) as write writes
+// p; the caller holds the write slot, and clears the output after.
+func (s *Socket) writeHeld(w Waiter, st stream) (int, error) {
+	if s.held == nil {
+		return s.write(w, st, s.wbuf)
+	}
+	n, err := s.tryWriteHeld(st) // on a short write, wbuf holds the rest
+	switch {
+	case err == nil:
+		return n, nil
+	case err != errWouldBlock:
+		return n, s.failed(w, "send", err)
+	}
+	k, err := s.finishWrite(w, st, s.wbuf, 0, err)
+	return n + k, err
+}
+
 // Encoder appends the frame of msg to dst (framing.Codec's Encode).
 type Encoder func(dst, msg []byte) ([]byte, error)
+
+// Around appends the bytes of msg's frame other than msg: out[:head] go
+// before msg, out[head:] after (framing.Around's EncodeAround).
+type Around func(dst, msg []byte) (out []byte, head int, err error)
 
 // SendFrame sends msg framed by enc, the frame built straight in the
 // socket's pooled output buffer, so a framed send copies the message
 // once; the trace sees the frame, then the send. enc nil: msg is a frame
 // already (the caller traced it). size is about how many bytes the frame
-// takes (room is made for them first).
+// takes (room is made for them first). around, when not nil, is enc
+// without the message: a large message held back on a connection of the
+// operating system's is then written from where it is, not copied (see
+// held.go), and msg must not change until the output is written.
 //
 // With mayDefer, when the peer has already sent more input (so the
 // program will read, and flush, again soon) the frame is held back to go
@@ -73,7 +101,7 @@ type Encoder func(dst, msg []byte) ([]byte, error)
 // task next waits. Held output is written before the socket next waits
 // to read, by any Send, by Flush and by Close. An encode error leaves the
 // output as it was.
-func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, size int, mayDefer bool) (deferred bool, err error) {
+func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, around Around, size int, mayDefer bool) (deferred bool, err error) {
 	if s.typ == SOCK_DGRAM || s.shape.Load() != nil {
 		p, err := s.encodeFrame(w, nil, msg, enc)
 		if err != nil {
@@ -94,6 +122,25 @@ func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, size int, mayDefer
 		return false, err
 	}
 	deferring := mayDefer && s.hasBufferedInput()
+	if deferring && s.mayRefer(st, msg, around) {
+		err = s.referFrame(msg, around, size)
+	} else {
+		err = s.copyFrame(w, msg, enc, size, deferring)
+	}
+	if err != nil {
+		return false, err
+	}
+	if deferring && s.heldLen() <= maxDeferred {
+		s.pending.Store(int64(s.heldLen()))
+		return true, nil
+	}
+	_, err = s.writeHeld(w, st)
+	s.clearDeferred()
+	return false, err
+}
+
+// copyFrame adds msg's frame to the output buffer, and to the trace.
+func (s *Socket) copyFrame(w Waiter, msg []byte, enc Encoder, size int, deferring bool) error {
 	if deferring && s.wbuf == nil {
 		// Replies to pipelined requests gather here: room for all of
 		// them at once, rather than a copy at each doubling.
@@ -103,17 +150,25 @@ func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, size int, mayDefer
 	start := len(s.wbuf)
 	out, err := s.encodeFrame(w, s.wbuf, msg, enc)
 	if err != nil {
-		return false, err
+		return err
 	}
 	s.setOutput(out)
 	s.observe(w, wiretrace.Send, s.wbuf[start:]) // before the bytes can reach a reader
-	if deferring && len(s.wbuf) <= maxDeferred {
-		s.pending.Store(int64(len(s.wbuf)))
-		return true, nil
+	return nil
+}
+
+// referFrame adds msg's frame to the output with msg left where it is:
+// the output buffer gets the bytes around it. (Not when tracing: the
+// trace sees frames whole.)
+func (s *Socket) referFrame(msg []byte, around Around, size int) error {
+	s.makeRoom(size - len(msg))
+	out, head, err := around(s.wbuf, msg)
+	if err != nil {
+		return err
 	}
-	_, err = s.write(w, st, s.wbuf)
-	s.clearDeferred()
-	return false, err
+	s.setOutput(out)
+	s.refer(head, msg)
+	return nil
 }
 
 // encodeFrame appends msg's frame to dst and reports it to the trace.
@@ -205,20 +260,17 @@ func (s *Socket) flushNow(w Waiter, st stream) error {
 	return s.writeDeferred(w, st, true)
 }
 
-// writeDeferred writes wbuf (the caller holds the write slot); noWait
-// writes only what fits now and keeps the rest.
+// writeDeferred writes the held output (the caller holds the write
+// slot); noWait writes only what fits now and keeps the rest.
 func (s *Socket) writeDeferred(w Waiter, st stream, noWait bool) error {
-	if len(s.wbuf) == 0 {
+	if s.heldLen() == 0 {
 		return nil
 	}
-	n, err := st.tryWrite(s.wbuf)
+	_, err := s.tryWriteHeld(st) // on a short write, wbuf holds the rest
 	if err == errWouldBlock && !noWait {
-		var k int
-		k, err = st.waitWrite(w, s.deadline(w), s.wbuf[n:])
-		n += k
+		_, err = st.waitWrite(w, s.deadline(w), s.wbuf)
 	}
 	if err == errWouldBlock {
-		s.wbuf = s.wbuf[:copy(s.wbuf, s.wbuf[n:])]
 		s.pending.Store(int64(len(s.wbuf)))
 		return nil
 	}
@@ -233,6 +285,7 @@ func (s *Socket) writeDeferred(w Waiter, st stream, noWait bool) error {
 // clearDeferred empties the output buffer and gives its storage back to
 // the pool: a quiet connection holds no write buffer.
 func (s *Socket) clearDeferred() {
+	s.dropParts()
 	if s.wbuf != nil {
 		putStorage(s.wbuf)
 		s.wbuf = nil
@@ -261,7 +314,7 @@ func (s *Socket) flushBeforeClose() {
 		return
 	}
 	defer s.wr.release()
-	if _, err := st.tryWrite(s.wbuf); err != nil && !errors.Is(err, errWouldBlock) {
+	if _, err := s.tryWriteHeld(st); err != nil && !errors.Is(err, errWouldBlock) {
 		s.werr = err
 	}
 	s.clearDeferred()

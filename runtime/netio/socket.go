@@ -91,6 +91,7 @@ type Socket struct {
 	drained   bool                   // guarded by rd: the last read emptied the kernel's queue
 	stFast    atomic.Pointer[stream] // st, for stream() without the lock
 	wbuf      []byte                 // output being built or held back (see SendFrame); pooled; guarded by wr
+	held      *heldParts             // messages the held output refers to (see held.go); guarded by wr
 	werr      error                  // an error a deferred write met; guarded by wr
 	pending   atomic.Int64
 	backoff   time.Duration // accept's current pause after "too many open files"

@@ -423,7 +423,7 @@ func (s *Socket) StartTLS(w Waiter, opts TLSOptions, client bool, cert *TLSCert)
 
 // flushBeforeTLS writes deferred plaintext before the handshake begins.
 func (s *Socket) flushBeforeTLS(w Waiter, st stream) {
-	if len(s.wbuf) > 0 {
+	if s.heldLen() > 0 {
 		s.writeDeferred(w, st, false)
 	}
 }
