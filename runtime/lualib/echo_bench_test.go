@@ -43,13 +43,13 @@ const echoServerLua = `
 
 // startLuaServer runs code (which listens once) on a new host and returns
 // the address it listens on.
-func startLuaServer(b *testing.B, code string) string {
+func startLuaServer(b testing.TB, code string) string {
 	return startLuaServerWith(b, code, nil)
 }
 
 // startLuaServerWith is startLuaServer with setup called on the host
 // before code runs (nil: none).
-func startLuaServerWith(b *testing.B, code string, setup func(h *host.Host)) string {
+func startLuaServerWith(b testing.TB, code string, setup func(h *host.Host)) string {
 	listening := make(chan net.Addr, 1)
 	var stdout, stderr luatest.Buffer
 	h, err := lualibHost(&stdout, &stderr, func(a net.Addr) { listening <- a })

@@ -57,9 +57,18 @@ func (s *Socket) finishWrite(w Waiter, st stream, p []byte, n int, err error) (i
 	if s.nonBlocking() {
 		return n, ErrTimeout
 	}
+	s.writingHeld()
 	k, err := st.waitWrite(w, s.deadline(w), p[n:])
 	return n + k, s.failed(w, "send", err)
 }
+
+// writingHeld is said by a write that holds the write slot and is about
+// to wait: all held output is in that write, so nothing is pending. The
+// wait runs the task's before-wait flushes, and a flush of this socket
+// must then find nothing to do rather than wait for the slot its own
+// task holds (it did, for ever: a pipelining client that read slower
+// than it sent hung its connection's task).
+func (s *Socket) writingHeld() { s.pending.Store(0) }
 
 // writeHeld writes the held output (wbuf and its parts) as write writes
 // p; the caller holds the write slot, and clears the output after.
@@ -268,6 +277,7 @@ func (s *Socket) writeDeferred(w Waiter, st stream, noWait bool) error {
 	}
 	_, err := s.tryWriteHeld(st) // on a short write, wbuf holds the rest
 	if err == errWouldBlock && !noWait {
+		s.writingHeld()
 		_, err = st.waitWrite(w, s.deadline(w), s.wbuf)
 	}
 	if err == errWouldBlock {
