@@ -40,11 +40,21 @@ func (c *headerCodec) bad(reason string) error {
 	return &FormatError{Codec: c.name, Kind: "header", Reason: reason}
 }
 
+// Encode is EncodeAround's steps and then the message, written out: the
+// header codec frames every message of netplay's echo benchmarks, and a
+// second call cost the 32-byte pipelined echo 1-2%.
 func (c *headerCodec) Encode(dst, msg []byte) ([]byte, error) {
-	dst, _, err := c.EncodeAround(dst, msg)
-	if err != nil {
-		return dst, err
+	n := len(msg)
+	if n > c.max {
+		return dst, ErrFrameTooLarge
 	}
+	start := len(dst)
+	dst = strconv.AppendUint(dst, uint64(n), 10)
+	digits := len(dst) - start
+	if digits > c.width {
+		return dst[:start], c.tooWide(n, digits)
+	}
+	dst = append(dst, headerPadding[:c.width-digits]...)
 	return append(dst, msg...), nil
 }
 
@@ -58,10 +68,15 @@ func (c *headerCodec) EncodeAround(dst, msg []byte) ([]byte, int, error) {
 	dst = strconv.AppendUint(dst, uint64(n), 10)
 	digits := len(dst) - start
 	if digits > c.width {
-		return dst[:start], start, c.bad(fmt.Sprintf("length %d needs %d digits, width is %d", n, digits, c.width))
+		return dst[:start], start, c.tooWide(n, digits)
 	}
 	dst = append(dst, headerPadding[:c.width-digits]...)
 	return dst, len(dst), nil
+}
+
+// tooWide is the error for a length of more digits than the width.
+func (c *headerCodec) tooWide(n, digits int) error {
+	return c.bad(fmt.Sprintf("length %d needs %d digits, width is %d", n, digits, c.width))
 }
 
 // headerPadding pads a header's digits to its width (one copy, not a

@@ -175,11 +175,31 @@ func (s *Socket) dropParts() {
 	heldPartsPool.Put(h)
 }
 
+// writevCall is a realStream's writev under way, with the function
+// handed to the poller made once: made at the stream's first writev, so
+// a connection that never holds large replies back pays nothing for it.
+// Guarded by the socket's write slot.
+type writevCall struct {
+	iov  []unix.Iovec
+	n    int
+	err  error
+	call func(fd uintptr) bool
+}
+
 // tryWritev makes one writev system call (see vectorWriter).
 func (r *realStream) tryWritev(iov []unix.Iovec) (int, error) {
-	c := &r.wr
+	c := r.wv
+	if c == nil {
+		c = new(writevCall)
+		c.call = func(fd uintptr) bool {
+			c.n, c.err = writevFD(fd, c.iov)
+			r.sent.Add(int64(c.n))
+			return true
+		}
+		r.wv = c
+	}
 	c.iov = iov
-	cerr := r.rc.Write(c.oncev)
+	cerr := r.rc.Write(c.call)
 	n, err := c.n, c.err
 	c.iov, c.n, c.err = nil, 0, nil
 	if cerr != nil {

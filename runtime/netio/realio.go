@@ -3,8 +3,6 @@ package netio
 import (
 	"context"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The system calls of a realStream, and its waits in the network poller.
@@ -16,7 +14,6 @@ import (
 // or write slot).
 type ioCall struct {
 	p        []byte
-	iov      []unix.Iovec // a writev's pieces
 	n        int
 	err      error
 	deadline time.Time
@@ -33,7 +30,6 @@ type ioCall struct {
 	firedCh chan struct{}
 
 	once  func(fd uintptr) bool           // one system call
-	oncev func(fd uintptr) bool           // one writev
 	until func(fd uintptr) bool           // system calls until done or would block
 	body  func(ctx context.Context) error // the wait, outside the interpreter
 	hook  func()                          // cancels the wait
@@ -53,11 +49,6 @@ func (r *realStream) initCalls() {
 	}
 	wr.once = func(fd uintptr) bool {
 		wr.n, wr.err = writeFD(fd, wr.p)
-		r.sent.Add(int64(wr.n))
-		return true
-	}
-	wr.oncev = func(fd uintptr) bool {
-		wr.n, wr.err = writevFD(fd, wr.iov)
 		r.sent.Add(int64(wr.n))
 		return true
 	}

@@ -132,12 +132,26 @@ func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, around Around, siz
 	}
 	deferring := mayDefer && s.hasBufferedInput()
 	if deferring && s.mayRefer(st, msg, around) {
-		err = s.referFrame(msg, around, size)
+		if err := s.referFrame(msg, around, size); err != nil {
+			return false, err
+		}
 	} else {
-		err = s.copyFrame(w, msg, enc, size, deferring)
-	}
-	if err != nil {
-		return false, err
+		// The frame is copied into the output buffer (written out here,
+		// not in a function of its own: the 32-byte pipelined echo ran 2%
+		// slower through one).
+		if deferring && s.wbuf == nil {
+			// Replies to pipelined requests gather here: room for all
+			// of them at once, rather than a copy at each doubling.
+			size = max(size, maxDeferred)
+		}
+		s.makeRoom(size)
+		start := len(s.wbuf)
+		out, err := s.encodeFrame(w, s.wbuf, msg, enc)
+		if err != nil {
+			return false, err
+		}
+		s.setOutput(out)
+		s.observe(w, wiretrace.Send, s.wbuf[start:]) // before the bytes can reach a reader
 	}
 	if deferring && s.heldLen() <= maxDeferred {
 		s.pending.Store(int64(s.heldLen()))
@@ -146,24 +160,6 @@ func (s *Socket) SendFrame(w Waiter, msg []byte, enc Encoder, around Around, siz
 	_, err = s.writeHeld(w, st)
 	s.clearDeferred()
 	return false, err
-}
-
-// copyFrame adds msg's frame to the output buffer, and to the trace.
-func (s *Socket) copyFrame(w Waiter, msg []byte, enc Encoder, size int, deferring bool) error {
-	if deferring && s.wbuf == nil {
-		// Replies to pipelined requests gather here: room for all of
-		// them at once, rather than a copy at each doubling.
-		size = max(size, maxDeferred)
-	}
-	s.makeRoom(size)
-	start := len(s.wbuf)
-	out, err := s.encodeFrame(w, s.wbuf, msg, enc)
-	if err != nil {
-		return err
-	}
-	s.setOutput(out)
-	s.observe(w, wiretrace.Send, s.wbuf[start:]) // before the bytes can reach a reader
-	return nil
 }
 
 // referFrame adds msg's frame to the output with msg left where it is:

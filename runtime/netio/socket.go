@@ -91,7 +91,6 @@ type Socket struct {
 	drained   bool                   // guarded by rd: the last read emptied the kernel's queue
 	stFast    atomic.Pointer[stream] // st, for stream() without the lock
 	wbuf      []byte                 // output being built or held back (see SendFrame); pooled; guarded by wr
-	held      *heldParts             // messages the held output refers to (see held.go); guarded by wr
 	werr      error                  // an error a deferred write met; guarded by wr
 	pending   atomic.Int64
 	backoff   time.Duration // accept's current pause after "too many open files"
@@ -103,6 +102,8 @@ type Socket struct {
 	idle      *idleWait  // guarded by rd: a suspended receive (see suspend.go)
 
 	tap atomic.Pointer[Tap]
+
+	held *heldParts // messages the held output refers to (see held.go); guarded by wr
 }
 
 // New returns a fresh socket of the given family (AF_INET, AF_INET6,

@@ -65,6 +65,7 @@ type realStream struct {
 	// the runtime's poller made once (a closure per call allocates):
 	// guarded by the socket's read and write slots.
 	rd, wr ioCall
+	wv     *writevCall // see held.go; nil until the first writev
 	probe  func() bool // probeRead as a value
 }
 
