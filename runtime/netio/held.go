@@ -85,7 +85,7 @@ func (s *Socket) heldLen() int {
 	return len(s.wbuf) + s.held.size
 }
 
-// pieces are the held output's bytes in order: wbuf's and the messages.
+// piecesOf is the held output's bytes in order: wbuf's and the messages.
 func (h *heldParts) piecesOf(wbuf []byte) [][]byte {
 	v := h.pieces[:0]
 	from := 0
