@@ -91,7 +91,7 @@ type framed struct {
 	// A Go codec's methods as values, and the frame a recv took, made
 	// once: a send or recv allocates nothing of its own.
 	encode netio.Encoder
-	around netio.Around // nil for Line, whose encode must copy
+	around netio.Around // nil for Line and Lua codecs, whose frames are copied
 	decode netio.Decoder
 	took   func(frame []byte)
 	msg    lua.LValue // the string took made (newLString); read before the task next waits
