@@ -26,6 +26,7 @@ package sched
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -219,6 +220,13 @@ func (g *G) HandTo(other *G) {
 // until the outside world acts (a real socket, stdin). probe, when not
 // nil, reports whether that wait is about to end (data is ready), for
 // Quiet; without one the wait counts as quiet. Call Return after it.
+//
+// Before it returns, the goroutines that are ready to run go first (Go's
+// runtime.Gosched): those the network poller woke with this one take the
+// interpreter in turn, and this wait begins after them. By then the peer
+// of a connection in a ping-pong has more often answered, so the wait's
+// first read finds input instead of failing and parking the goroutine:
+// a 16-connection echo on one CPU read 1.3 times a message, not 2.
 func (g *G) Leave(probe func() bool) {
 	s := g.s
 	s.mu.Lock()
@@ -227,6 +235,7 @@ func (g *G) Leave(probe func() bool) {
 	s.outside.add(g)
 	s.handOverLocked(g)
 	s.mu.Unlock()
+	runtime.Gosched()
 }
 
 // Return ends an outside wait: g queues for the interpreter and has it

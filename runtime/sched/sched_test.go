@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -363,4 +364,49 @@ func TestQuietWaitsForReadyGsAndProbes(t *testing.T) {
 	}
 	close(back)
 	bounded(t, done)
+}
+
+// TestAnOutsideWaitBeginsAfterTheReadyGoroutines: a G that leaves for an
+// outside wait lets the goroutines that are ready to run go first (those
+// the network poller woke with it), so they take the interpreter before
+// its wait begins. On one P a goroutine made ready just before Leave
+// would otherwise run only once the leaver blocks.
+func TestAnOutsideWaitBeginsAfterTheReadyGoroutines(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	s := New(nil)
+	var mu sync.Mutex
+	var events []string
+	note := func(e string) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	}
+	// other is outside, waiting for its "input".
+	other := s.NewG("other")
+	input := make(chan struct{})
+	otherLeft := make(chan struct{})
+	otherDone := make(chan struct{})
+	go func() {
+		defer close(otherDone)
+		other.Acquire()
+		other.Leave(nil)
+		close(otherLeft)
+		<-input
+		other.Return()
+		note("other ran with the interpreter")
+		other.Release()
+	}()
+	<-otherLeft
+	leaver := s.NewG("leaver")
+	leaver.Acquire()
+	close(input) // other's input arrives: its goroutine is ready to run
+	leaver.Leave(nil)
+	note("leaver's wait began")
+	leaver.Return()
+	leaver.Release()
+	bounded(t, otherDone)
+	got := strings.Join(events, "; ")
+	if want := "other ran with the interpreter; leaver's wait began"; got != want {
+		t.Fatalf("events: %s\nwant:   %s", got, want)
+	}
 }
