@@ -59,6 +59,7 @@ type Sched struct {
 	virtual  *VirtualClock // the clock, when it is virtual
 	watchers int           // goroutines waiting in WaitQuiet
 	changed  chan struct{} // closed when the state changes, while watched
+	oneP     bool          // Go runs one goroutine at a time (GOMAXPROCS 1): see Leave
 	// onDeadlock, when set, hears that every G is parked under a
 	// virtual clock with no timer left (nothing can ever wake them).
 	onDeadlock func()
@@ -69,7 +70,7 @@ func New(clock Clock) *Sched {
 	if clock == nil {
 		clock = RealClock{}
 	}
-	s := &Sched{clock: clock}
+	s := &Sched{clock: clock, oneP: runtime.GOMAXPROCS(0) == 1}
 	if v, ok := clock.(*VirtualClock); ok {
 		v.bind(s)
 		s.virtual = v
@@ -221,12 +222,16 @@ func (g *G) HandTo(other *G) {
 // nil, reports whether that wait is about to end (data is ready), for
 // Quiet; without one the wait counts as quiet. Call Return after it.
 //
-// Before it returns, the goroutines that are ready to run go first (Go's
+// When Go runs one goroutine at a time (GOMAXPROCS 1, as on one CPU), the
+// goroutines that are ready to run go first, before Leave returns (Go's
 // runtime.Gosched): those the network poller woke with this one take the
 // interpreter in turn, and this wait begins after them. By then the peer
 // of a connection in a ping-pong has more often answered, so the wait's
 // first read finds input instead of failing and parking the goroutine:
-// a 16-connection echo on one CPU read 1.3 times a message, not 2.
+// a 16-connection echo on one CPU read 1.3 times a message, not 2. With
+// more, the others run beside this one anyway, and the yield cost a
+// client and server in one process on two CPUs a quarter of their
+// messages (BenchmarkHeaderEcho, one message in flight).
 func (g *G) Leave(probe func() bool) {
 	s := g.s
 	s.mu.Lock()
@@ -235,7 +240,9 @@ func (g *G) Leave(probe func() bool) {
 	s.outside.add(g)
 	s.handOverLocked(g)
 	s.mu.Unlock()
-	runtime.Gosched()
+	if s.oneP {
+		runtime.Gosched()
+	}
 }
 
 // Return ends an outside wait: g queues for the interpreter and has it
