@@ -366,11 +366,12 @@ func TestQuietWaitsForReadyGsAndProbes(t *testing.T) {
 	bounded(t, done)
 }
 
-// TestAnOutsideWaitBeginsAfterTheReadyGoroutines: a G that leaves for an
-// outside wait lets the goroutines that are ready to run go first (those
-// the network poller woke with it), so they take the interpreter before
-// its wait begins. On one P a goroutine made ready just before Leave
-// would otherwise run only once the leaver blocks.
+// TestAnOutsideWaitBeginsAfterTheReadyGoroutines: with one P (GOMAXPROCS
+// 1, set before the scheduler is made), a G that leaves for an outside
+// wait lets the goroutines that are ready to run go first (those the
+// network poller woke with it), so they take the interpreter before its
+// wait begins. A goroutine made ready just before Leave would otherwise
+// run only once the leaver blocks.
 func TestAnOutsideWaitBeginsAfterTheReadyGoroutines(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	s := New(nil)
